@@ -1,0 +1,55 @@
+# Videostore — the two commands of the README are `make run` and `make test`.
+# Everything they need is prepared here: Debian packages, the virtualenv, the private
+# MariaDB, the demo database, the store server.
+
+PY      := .venv/bin/python
+STAMP   := .venv/.installed-$(shell sha1sum requirements.txt | cut -c1-12)
+
+.PHONY: run test up stop setup system db database server status bench clean
+
+## run: prepare everything, start it in the background, open the clerk terminal
+run: up
+	@[ -f var/demo-logins.txt ] && cat var/demo-logins.txt || true
+	@$(PY) main.py
+
+## test: prepare everything and run the whole test suite
+test: setup
+	$(PY) -m pytest
+
+## up: MariaDB and the store server running in the background, demo database ready
+up: server
+
+## stop: stop the store server and the private MariaDB
+stop:
+	@[ -x $(PY) ] && $(PY) -m dev.storeserver stop || true
+	@python3 -m dev.mariadb stop
+
+setup: system $(STAMP)
+
+system:
+	@sh dev/system-packages.sh
+
+$(STAMP): requirements.txt
+	@[ -x $(PY) ] || python3 -m venv .venv
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@$(PY) -c "import mysql.connector as m; assert m.HAVE_CEXT, 'connector C extension missing'"
+	@rm -f .venv/.installed-*
+	@touch $@
+
+db: setup
+	@python3 -m dev.mariadb start
+
+database: db
+	@$(PY) main.py create-db --demo --if-missing
+	@$(PY) main.py migrate
+
+server: database
+	@$(PY) -m dev.storeserver start
+
+status:
+	@python3 -m dev.mariadb status
+	@[ -x $(PY) ] && $(PY) -m dev.storeserver status || true
+
+## clean: stop everything and delete var/ (all local data) and the virtualenv
+clean: stop
+	rm -rf var .venv

@@ -1,0 +1,1 @@
+"""The thin data-access layer: settings, connections, transactions, schema. No business rules."""

@@ -1,0 +1,92 @@
+"""Videostore's clerk terminal, and the admin's commands.
+
+    python main.py                 the clerk terminal (menu, toolbar, server clock)
+    python main.py create-db       make the store database, its accounts and first admin
+    python main.py migrate         bring an existing database up to this code's schema
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from store.config import ConfigError, Settings, load_settings
+
+ENV_HELP = """environment (flags win over these, these over config files):
+  VIDEOSTORE_DB_HOST, VIDEOSTORE_DB_PORT, VIDEOSTORE_DB_NAME
+  VIDEOSTORE_DB_USER, VIDEOSTORE_DB_PASSWORD        the application's database account
+  VIDEOSTORE_DB_ROOT_USER, VIDEOSTORE_DB_ROOT_PASSWORD   superuser, for create-db only
+  VIDEOSTORE_SERVER=host:port                       the store server
+  VIDEOSTORE_CONFIG=FILE                            a TOML file read over the others
+  VIDEOSTORE_ADMIN_PASSWORD                         create-db: the first admin's password
+config files: db/defaults.toml lists every setting; see README.md, Configuration."""
+
+
+def _common(parser: argparse.ArgumentParser, suppress: bool) -> None:
+    """Options accepted before and after the subcommand."""
+    default = argparse.SUPPRESS if suppress else None
+    parser.add_argument("--config", default=default, metavar="FILE",
+                        help="a TOML file read over the other config files")
+    parser.add_argument("--db-name", default=default, metavar="NAME",
+                        help="the store database (default videostore)")
+    parser.add_argument("--server", default=default, metavar="HOST:PORT",
+                        help="the store server (default 127.0.0.1:5555)")
+    parser.add_argument("--store", type=int, default=default, metavar="N",
+                        help="the store this terminal serves (default 1)")
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(
+        prog="main.py", description="Videostore: the clerk terminal, and admin commands.",
+        epilog=ENV_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    _common(p, suppress=False)
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    c = sub.add_parser("create-db", help="create the store database, its two accounts, the "
+                       "first store and the first admin")
+    _common(c, suppress=True)
+    c.add_argument("--admin-user", default="admin", metavar="NAME",
+                   help="the first admin's username (default admin); the password is asked, "
+                   "or taken from VIDEOSTORE_ADMIN_PASSWORD")
+    c.add_argument("--store-name", default="Main Street", metavar="NAME",
+                   help="the first store's name (default 'Main Street')")
+    c.add_argument("--demo", action="store_true", help="add a small demo store: titles, "
+                   "copies, customers and two clerks (logins are printed)")
+    c.add_argument("--reset", action="store_true",
+                   help="drop and rebuild the database if it exists: ALL ITS DATA IS LOST")
+    c.add_argument("--if-missing", action="store_true",
+                   help="if the database exists, say so and change nothing (for scripts)")
+    m = sub.add_parser("migrate", help="apply this code's schema migrations to the database")
+    _common(m, suppress=True)
+    return p.parse_args(argv)
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    flags: dict[str, Any] = {"db.name": args.db_name, "terminal.store_id": args.store}
+    if args.server:
+        host, _, port = args.server.rpartition(":")
+        flags.update({"server.host": host or None, "server.port": port or None})
+    return load_settings(flags, config_file=args.config)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        settings = settings_from(args)
+    except ConfigError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    if args.command == "create-db":
+        from ui.cli import create_db
+        return create_db(settings, args.admin_user, args.store_name, reset=args.reset,
+                         demo=args.demo, if_missing=args.if_missing)
+    if args.command == "migrate":
+        from ui.cli import migrate
+        return migrate(settings)
+    from store.logs import setup_logging
+    from ui.app import run_terminal
+    setup_logging(settings.log_dir / "terminal.log", to_stderr=False)
+    return run_terminal(settings, lambda: settings_from(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

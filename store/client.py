@@ -1,0 +1,276 @@
+"""The terminal's connection to the store server.
+
+One StoreClient owns the socket. A link thread runs the state machine of design.md:
+
+    disconnected -> connecting -> authenticating -> connected
+        connected --(lost, or no answer to a heartbeat)--> down -> reconnecting -> ...
+    (exponential backoff with jitter between attempts, at most MAX_BACKOFF_S)
+
+A reader thread matches replies to requests by id and hands pushed events to `on_event`.
+`request()` may be called from any thread; it raises ServerUnavailable at once while not
+connected, so the clerk is told instead of left waiting.
+"""
+from __future__ import annotations
+
+import itertools
+import logging
+import random
+import socket
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+from enum import Enum
+from typing import Any, Callable
+
+from store import protocol
+from store.clock import from_wire
+from store.errors import ServerUnavailable, StoreError, Timeout, from_reply
+
+log = logging.getLogger(__name__)
+
+MAX_BACKOFF_S = 2.0
+HEARTBEAT_S = 10.0
+
+
+class LinkState(str, Enum):
+    DISCONNECTED = "disconnected"
+    CONNECTING = "connecting"
+    AUTHENTICATING = "authenticating"
+    CONNECTED = "connected"
+    DOWN = "down"
+    RECONNECTING = "reconnecting"
+
+
+class _Pending:
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.reply: dict[str, Any] | None = None
+        self.error: StoreError | None = None
+
+
+class StoreClient:
+    def __init__(self, host: str, port: int, timeout_s: float = 5.0,
+                 on_event: Callable[[str, dict[str, Any]], None] | None = None,
+                 on_state: Callable[[LinkState], None] | None = None):
+        self.host, self.port, self.timeout_s = host, port, timeout_s
+        self._on_event = on_event
+        self._on_state = on_state
+        self._state = LinkState.DISCONNECTED
+        self._state_changed = threading.Condition()
+        self._ids = itertools.count(1)
+        self._pending: dict[int, _Pending] = {}
+        self._lock = threading.Lock()  # guards _pending and _sock
+        self._sock: socket.socket | None = None
+        self._closed = threading.Event()
+        self._offset = timedelta(0)
+        self._synced = False
+        self.last_error = ""
+        self._link: threading.Thread | None = None
+
+    # --- public -------------------------------------------------------------------------
+
+    @property
+    def state(self) -> LinkState:
+        return self._state
+
+    @property
+    def address(self) -> str:
+        return f"{self.host}:{self.port}"
+
+    def start(self) -> None:
+        self._link = threading.Thread(target=self._run_link, name="store-link", daemon=True)
+        self._link.start()
+
+    def wait_connected(self, timeout_s: float) -> bool:
+        """Wait until connected (or `timeout_s` passes); True when connected."""
+        deadline = time.monotonic() + timeout_s
+        with self._state_changed:
+            while self._state is not LinkState.CONNECTED:
+                left = deadline - time.monotonic()
+                if left <= 0 or self._closed.is_set():
+                    return False
+                self._state_changed.wait(left)
+        return True
+
+    def request(self, op: str, args: dict[str, Any] | None = None,
+                timeout_s: float | None = None) -> dict[str, Any]:
+        """Send one request and wait for its reply; the result, or the StoreError the
+        server answered with."""
+        if self._state is not LinkState.CONNECTED:
+            raise ServerUnavailable(self._unavailable_message())
+        return self._send(op, args, timeout_s)
+
+    def server_now(self) -> datetime | None:
+        """The server's clock as last synchronised (no round trip), for display only.
+        Business times are asked of the server when they are needed."""
+        if not self._synced:
+            return None
+        return datetime.now(timezone.utc) + self._offset
+
+    def close(self) -> None:
+        """Say bye and stop reconnecting."""
+        if self._state is LinkState.CONNECTED:
+            try:
+                self._send("bye", None, 1.0)
+            except StoreError:
+                pass  # leaving anyway
+        self._closed.set()
+        self._hang_up()
+        if self._link:
+            self._link.join(2.0)
+        self._set_state(LinkState.DISCONNECTED)
+
+    # --- the link -----------------------------------------------------------------------
+
+    def _run_link(self) -> None:
+        failures = 0
+        while not self._closed.is_set():
+            self._set_state(LinkState.CONNECTING if failures == 0 else LinkState.RECONNECTING)
+            reader = self._connect()
+            if reader is not None:
+                failures = 0
+                self._hold_link(reader)
+                self._hang_up()
+            if self._closed.is_set():
+                return
+            failures += 1
+            self._set_state(LinkState.DOWN)
+            backoff = min(MAX_BACKOFF_S, 0.1 * 2 ** (failures - 1)) * random.uniform(0.5, 1.0)
+            self._closed.wait(backoff)
+
+    def _connect(self) -> threading.Thread | None:
+        """Connect and shake hands; the running reader thread, or None on failure."""
+        try:
+            sock = socket.create_connection((self.host, self.port), timeout=self.timeout_s)
+        except OSError as e:
+            self.last_error = e.strerror or str(e)
+            return None
+        sock.settimeout(None)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        with self._lock:
+            self._sock = sock
+        reader = threading.Thread(target=self._read, args=(sock,), name="store-reader",
+                                  daemon=True)
+        reader.start()
+        self._set_state(LinkState.AUTHENTICATING)
+        try:
+            self._sync_clock("hello", {"client": "videostore-terminal",
+                                       "protocol": protocol.VERSION})
+        except StoreError as e:
+            self.last_error = e.message
+            self._hang_up()
+            reader.join(self.timeout_s)
+            return None
+        self.last_error = ""
+        self._set_state(LinkState.CONNECTED)
+        return reader
+
+    def _hold_link(self, reader: threading.Thread) -> None:
+        """While connected: heartbeat (and clock sync) until the reader ends."""
+        while not self._closed.is_set():
+            reader.join(HEARTBEAT_S)
+            if not reader.is_alive():
+                return
+            try:
+                self._sync_clock("time", None)
+            except StoreError as e:
+                log.warning("heartbeat to %s failed (%s); reconnecting", self.address, e)
+                self._hang_up()
+
+    def _sync_clock(self, op: str, args: dict[str, Any] | None) -> None:
+        sent = time.time()
+        result = self._send(op, args, self.timeout_s)
+        received = time.time()
+        wire = result.get("time", result)
+        midpoint = datetime.fromtimestamp((sent + received) / 2, tz=timezone.utc)
+        self._offset = from_wire(wire) - midpoint
+        self._synced = True
+
+    def _read(self, sock: socket.socket) -> None:
+        stream = sock.makefile("rb")
+        try:
+            for line in stream:
+                self._receive(line)
+        except OSError:
+            pass  # the connection broke; handled below like an orderly close
+        finally:
+            stream.close()
+            self._fail_pending(f"the connection to the store server at {self.address} was lost")
+
+    def _receive(self, line: bytes) -> None:
+        try:
+            message = protocol.decode_message(line)
+        except StoreError as e:
+            log.warning("%s", e)
+            return
+        if "event" in message:
+            if self._on_event:
+                data = message.get("data")
+                self._on_event(str(message["event"]), data if isinstance(data, dict) else {})
+            return
+        with self._lock:
+            pending = self._pending.pop(message.get("id"), None)  # type: ignore[arg-type]
+        if pending is None:
+            return  # a reply that came after its request timed out
+        if message.get("ok"):
+            result = message.get("result")
+            pending.reply = result if isinstance(result, dict) else {}
+        else:
+            error = message.get("error")
+            pending.error = from_reply(error if isinstance(error, dict) else {})
+        pending.done.set()
+
+    # --- plumbing -----------------------------------------------------------------------
+
+    def _send(self, op: str, args: dict[str, Any] | None, timeout_s: float | None) -> dict[str, Any]:
+        request_id = next(self._ids)
+        pending = _Pending()
+        with self._lock:
+            sock = self._sock
+            if sock is None:
+                raise ServerUnavailable(self._unavailable_message())
+            self._pending[request_id] = pending
+            try:
+                sock.sendall(protocol.encode_request(request_id, op, args))
+            except OSError:
+                self._pending.pop(request_id, None)
+                raise ServerUnavailable(self._unavailable_message()) from None
+        if not pending.done.wait(timeout_s or self.timeout_s):
+            with self._lock:
+                self._pending.pop(request_id, None)
+            raise Timeout(f"the store server did not answer {op} in time")
+        if pending.error is not None:
+            raise pending.error
+        return pending.reply or {}
+
+    def _fail_pending(self, message: str) -> None:
+        with self._lock:
+            pending, self._pending = self._pending, {}
+        for p in pending.values():
+            p.error = ServerUnavailable(message)
+            p.done.set()
+
+    def _hang_up(self) -> None:
+        with self._lock:
+            sock, self._sock = self._sock, None
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass  # already closed by the server
+            sock.close()
+
+    def _set_state(self, state: LinkState) -> None:
+        with self._state_changed:
+            if state is self._state:
+                return
+            self._state = state
+            self._state_changed.notify_all()
+        log.info("link to %s: %s", self.address, state.value)
+        if self._on_state:
+            self._on_state(state)
+
+    def _unavailable_message(self) -> str:
+        why = f" ({self.last_error})" if self.last_error else ""
+        return (f"the store server at {self.address} is not connected{why}; "
+                f"the terminal keeps trying")

@@ -1,0 +1,50 @@
+"""The store's one clock: every hire, due and return time comes from here, in UTC.
+
+The store server owns the only Clock; terminals ask it for the time. A test clock (server
+started with --test-clock) can be moved forward so tests can make a hire overdue. It never
+moves back: business times must not run backwards.
+"""
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timedelta, timezone
+
+from store.errors import BadRequest, Forbidden
+
+MAX_ADVANCE_S = 10 * 366 * 24 * 3600
+
+
+class Clock:
+    def __init__(self, adjustable: bool = False):
+        self.adjustable = adjustable
+        self._offset = timedelta(0)
+        self._lock = threading.Lock()
+
+    def now(self) -> datetime:
+        with self._lock:
+            offset = self._offset
+        return datetime.now(timezone.utc) + offset
+
+    def advance(self, seconds: object) -> datetime:
+        """Move a test clock forward by `seconds`; FORBIDDEN on a real clock."""
+        if not self.adjustable:
+            raise Forbidden("the clock can only be moved on a server started with --test-clock")
+        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+            raise BadRequest('clock.advance needs {"seconds": N}, N a number')
+        if not 0 <= seconds <= MAX_ADVANCE_S:
+            raise BadRequest(f"seconds must be between 0 and {MAX_ADVANCE_S} (the clock "
+                             f"never goes back)")
+        with self._lock:
+            self._offset += timedelta(seconds=seconds)
+        return self.now()
+
+
+def to_wire(moment: datetime) -> dict[str, object]:
+    """A time as the protocol sends it: ISO 8601 in UTC and epoch milliseconds."""
+    utc = moment.astimezone(timezone.utc)
+    return {"utc": utc.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "epoch_ms": int(utc.timestamp() * 1000)}
+
+
+def from_wire(value: dict[str, object]) -> datetime:
+    return datetime.fromtimestamp(int(value["epoch_ms"]) / 1000, tz=timezone.utc)  # type: ignore[arg-type]

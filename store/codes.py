@@ -1,0 +1,32 @@
+"""Card numbers and copy barcodes: digits with a Luhn check digit, so a mistyped or
+mis-scanned code is caught before any lookup."""
+from __future__ import annotations
+
+
+def luhn_digit(digits: str) -> str:
+    """The Luhn check digit for a string of digits."""
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch)
+        if i % 2 == 0:
+            d *= 2
+            if d > 9:
+                d -= 9
+        total += d
+    return str((10 - total % 10) % 10)
+
+
+def is_valid(code: str) -> bool:
+    return code.isdigit() and len(code) >= 2 and luhn_digit(code[:-1]) == code[-1]
+
+
+def card_number(sequence: int) -> str:
+    """A customer card number: 8 digits of sequence and a check digit."""
+    body = f"{sequence:08d}"
+    return body + luhn_digit(body)
+
+
+def copy_barcode(title_id: int, copy_number: int) -> str:
+    """A copy's barcode, unique because (title, copy number) is: 7 + 3 digits and a check."""
+    body = f"{title_id:07d}{copy_number:03d}"
+    return body + luhn_digit(body)

@@ -1,0 +1,52 @@
+"""From a request line to a reply line: decode, find the op's handler, run it, encode.
+
+This is the one place where errors become error replies: a StoreError keeps its code, a
+data-layer error becomes the StoreError a clerk can act on, anything else is a bug that is
+logged with its traceback and answered INTERNAL. The connection survives all of them.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any, Callable
+
+from db.errors import DbError
+from store import protocol
+from store.errors import Internal, StoreError, UnknownOp, from_db_error
+from store.server import Connection
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Connection, dict[str, Any]], dict[str, Any]]
+
+
+class Dispatcher:
+    def __init__(self, handlers: dict[str, Handler],
+                 on_disconnect: Callable[[Connection], None] | None = None):
+        self.handlers = handlers
+        self._on_disconnect = on_disconnect
+
+    def dispatch(self, conn: Connection, line: bytes) -> bytes:
+        try:
+            request = protocol.decode_request(line)
+        except StoreError as e:
+            return protocol.encode_error(protocol.request_id_of(line), e)
+        handler = self.handlers.get(request.op)
+        if handler is None:
+            return protocol.encode_error(request.id, UnknownOp(
+                f"unknown op {request.op!r}", {"ops": sorted(self.handlers)}))
+        try:
+            result = handler(conn, request.args)
+        except StoreError as e:
+            return protocol.encode_error(request.id, e)
+        except DbError as e:
+            log.warning("op %s from %s: database: %s", request.op, conn.address, e)
+            return protocol.encode_error(request.id, from_db_error(e))
+        except Exception:
+            log.exception("op %s from %s failed", request.op, conn.address)
+            return protocol.encode_error(request.id, Internal(
+                "the server hit an internal error; it has been logged"))
+        return protocol.encode_result(request.id, result)
+
+    def disconnected(self, conn: Connection) -> None:
+        if self._on_disconnect:
+            self._on_disconnect(conn)

@@ -1,0 +1,71 @@
+"""The store server's core ops: hello, ping, time, status, bye and the test clock.
+
+Sessions, locks and events add their own ops (store server issue); each op is a function
+(connection, args) -> result dict, registered in `handlers()`.
+"""
+from __future__ import annotations
+
+import time
+from typing import Any, Callable
+
+from db.database import Database
+from db.errors import DatabaseMissing, DbError
+from store import __version__, protocol
+from store.clock import Clock, to_wire
+from store.server import Connection
+
+
+class CoreOps:
+    def __init__(self, clock: Clock, connection_count: Callable[[], int],
+                 database: Database | None = None):
+        self.clock = clock
+        self.database = database
+        self._connection_count = connection_count
+        self._started = time.monotonic()
+
+    def handlers(self) -> dict[str, Callable[[Connection, dict[str, Any]], dict[str, Any]]]:
+        return {
+            "hello": self.hello,
+            "ping": self.ping,
+            "time": self.time,
+            "status": self.status,
+            "bye": self.bye,
+            "clock.advance": self.clock_advance,
+        }
+
+    def hello(self, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
+        return {"server": "videostore", "version": __version__,
+                "protocol": protocol.VERSION, "time": to_wire(self.clock.now()),
+                "test_clock": self.clock.adjustable}
+
+    def ping(self, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
+        return {"pong": True}
+
+    def time(self, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
+        return to_wire(self.clock.now())
+
+    def status(self, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
+        return {"version": __version__, "protocol": protocol.VERSION,
+                "uptime_s": round(time.monotonic() - self._started, 3),
+                "connections": self._connection_count(),
+                "test_clock": self.clock.adjustable,
+                "time": to_wire(self.clock.now()),
+                "database": self._database_state()}
+
+    def bye(self, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
+        conn.closing = True
+        return {"bye": True}
+
+    def clock_advance(self, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
+        return to_wire(self.clock.advance(args.get("seconds")))
+
+    def _database_state(self) -> str:
+        if self.database is None:
+            return "not configured"
+        try:
+            self.database.ping()
+        except DatabaseMissing:
+            return "missing"
+        except DbError:
+            return "unreachable"
+        return "ok"

@@ -1,0 +1,47 @@
+"""The store server assembled from its services, and run until it is told to stop."""
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+
+from db.database import Database
+from db.settings import Settings
+from store.clock import Clock
+from store.dispatch import Dispatcher
+from store.ops import CoreOps
+from store.server import StoreServer
+
+log = logging.getLogger(__name__)
+
+
+def build_server(settings: Settings, test_clock: bool = False) -> StoreServer:
+    """A bound (not yet serving) store server. The database pool connects lazily, so the
+    server starts, and tells the time, even while the database is down."""
+    clock = Clock(adjustable=test_clock)
+    database = Database.for_app(settings.db)
+    server: StoreServer | None = None
+
+    def connection_count() -> int:
+        return server.connection_count() if server else 0
+
+    ops = CoreOps(clock, connection_count, database)
+    server = StoreServer((settings.server.host, settings.server.port),
+                         Dispatcher(ops.handlers()), settings.server.max_line_bytes)
+    return server
+
+
+def serve_until_signalled(server: StoreServer, grace_s: float) -> None:
+    """Serve until SIGINT or SIGTERM, then shut down gracefully, idle clients and all."""
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    worker = threading.Thread(target=server.serve_forever, name="accept", daemon=True)
+    worker.start()
+    host, port = server.address
+    log.info("store server listening on %s:%d", host, port)
+    while not stop.wait(0.5):
+        pass
+    log.info("shutting down")
+    server.stop(grace_s)
+    worker.join(grace_s)

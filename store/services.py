@@ -1,0 +1,40 @@
+"""What the clerk's terminal works with, assembled in one place from the settings."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from db.database import Database
+from db.settings import Settings
+from store.client import StoreClient
+from store.errors import DatabaseMissing
+from store.stores import StoreInfo, Stores
+
+
+@dataclass
+class TerminalServices:
+    settings: Settings
+    stores: Stores
+    client: StoreClient
+    _database: Database
+
+    def home_store(self) -> StoreInfo:
+        """The store this terminal serves. DatabaseMissing when this machine has no password
+        for the database's account: create-db has not been run for it here."""
+        db = self.settings.db
+        if not db.password:
+            raise DatabaseMissing(
+                f"Database {db.name} is not set up on this machine: no password for its "
+                f"account {db.app_user} is configured or saved by create-db. Create it with "
+                f"`python main.py create-db`, or set VIDEOSTORE_DB_PASSWORD.")
+        return self.stores.get(self.settings.terminal.store_id)
+
+    def close(self) -> None:
+        self.client.close()
+        self._database.close()
+
+
+def open_terminal_services(settings: Settings) -> TerminalServices:
+    """Managers over a lazily connecting pool, and a (not yet started) server client."""
+    database = Database.for_app(settings.db)
+    client = StoreClient(settings.server.host, settings.server.port)
+    return TerminalServices(settings, Stores(database), client, database)

@@ -1,0 +1,110 @@
+"""Fixtures: the real private MariaDB, real store databases, real store servers.
+
+The whole session runs with an isolated environment: HOME, XDG dirs and Videostore's var/
+dir point into a temporary directory, and no VIDEOSTORE_* variable of the developer's
+leaks in. Only the private MariaDB (and its superuser, from var/videostore.toml) is shared
+with the checkout; every test database gets its own name and is dropped afterwards.
+"""
+from __future__ import annotations
+
+import itertools
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from db.create import drop_database
+from db.settings import Settings, load_settings
+from dev import mariadb
+from store.setup import SetupReport, create_store_database
+from tests.helpers import ROOT, RunningServer, start_server
+
+ADMIN_PASSWORD = "test-admin-pw-1"
+_names = itertools.count(1)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def isolated_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    home = tmp_path_factory.mktemp("home")
+    saved = dict(os.environ)
+    for key in [k for k in os.environ if k.startswith("VIDEOSTORE_")]:
+        del os.environ[key]
+    os.environ.update({
+        "HOME": str(home),
+        "XDG_CONFIG_HOME": str(home / "config"),
+        "XDG_DATA_HOME": str(home / "data"),
+        "VIDEOSTORE_PATHS_VAR_DIR": str(home / "var"),
+    })
+    yield home
+    os.environ.clear()
+    os.environ.update(saved)
+
+
+@pytest.fixture(scope="session")
+def private_mariadb(isolated_env: Path) -> Iterator[None]:
+    """The checkout's private MariaDB, started if need be (and then stopped at the end)."""
+    started_here = not mariadb.is_running()
+    mariadb.start()
+    yield
+    if started_here:
+        mariadb.stop()
+
+
+def new_db_name(label: str) -> str:
+    return f"vst{os.getpid()}_{label}{next(_names)}"[:28]
+
+
+def settings_for(db_name: str, **flags: object) -> Settings:
+    return load_settings({"db.name": db_name, **{k.replace("__", "."): v
+                                                 for k, v in flags.items()}})
+
+
+def create_test_db(name: str, demo: bool = False) -> tuple[Settings, SetupReport]:
+    report = create_store_database(settings_for(name), "admin", ADMIN_PASSWORD,
+                                   store_name="Test Store", with_demo=demo)
+    return settings_for(name), report  # reloaded: now with the saved account passwords
+
+
+@pytest.fixture
+def fresh_db(private_mariadb: None) -> Iterator[Settings]:
+    """A new, empty store database (one store, one admin) for one test."""
+    name = new_db_name("t")
+    settings, _ = create_test_db(name)
+    yield settings
+    drop_database(settings)
+
+
+@pytest.fixture(scope="session")
+def demo_db(private_mariadb: None) -> Iterator[Settings]:
+    """One demo store database shared by the tests that only read it."""
+    name = new_db_name("demo")
+    settings, _ = create_test_db(name, demo=True)
+    yield settings
+    drop_database(settings)
+
+
+@pytest.fixture
+def server(demo_db: Settings, tmp_path: Path) -> Iterator[RunningServer]:
+    """A real store server on a free port, over the demo database, with a test clock."""
+    srv = start_server(tmp_path, demo_db.db.name, "--test-clock")
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
+def plain_server(demo_db: Settings, tmp_path: Path) -> Iterator[RunningServer]:
+    """A real store server as a shop runs it: no test clock."""
+    srv = start_server(tmp_path, demo_db.db.name)
+    yield srv
+    srv.stop()
+
+
+def run_main(*args: str, env: dict[str, str] | None = None,
+             stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    """`python main.py ARGS` as a user runs it, with stdin not a terminal."""
+    return subprocess.run([sys.executable, str(ROOT / "main.py"), *args], cwd=ROOT,
+                          env={**os.environ, **(env or {})}, input=stdin or "",
+                          capture_output=True, text=True, timeout=120)

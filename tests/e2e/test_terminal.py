@@ -1,0 +1,123 @@
+"""The clerk's terminal, the real `python main.py`, in a real pseudo-terminal."""
+import pytest
+
+from tests.conftest import ADMIN_PASSWORD, new_db_name, settings_for
+from tests.helpers import start_server
+from tests.tmux import Tmux
+from db.create import drop_database
+
+MENU = "1 Customers  2 Videos  3 Hire out  4 Return  5 Reports  6 Admin  q Quit"
+
+
+@pytest.fixture
+def terminal_env(demo_db, server):
+    return {"VIDEOSTORE_DB_NAME": demo_db.db.name, "VIDEOSTORE_SERVER": server.address}
+
+
+def open_terminal(env):
+    return Tmux(env=env)
+
+
+def test_the_menu_opens_with_store_clock_and_link_then_q_quits(terminal_env):
+    term = open_terminal(terminal_env)
+    try:
+        term.wait_for(MENU)
+        term.wait_for("link: connected")
+        bottom = term.bottom_line()
+        assert "Test Store (store 1)" in bottom and "not logged in" in bottom
+        assert "UTC" in bottom
+        term.send("q")
+        assert term.exit_status() == 0
+        assert "Bye." in term.screen()
+    finally:
+        term.close()
+
+
+def test_number_keys_open_screens_without_enter_and_f1_shows_help(terminal_env):
+    term = open_terminal(terminal_env)
+    try:
+        term.wait_for(MENU)
+        term.send("2")
+        term.wait_for("Videos is not built yet")
+        term.send("6")
+        term.wait_for("Admin is not built yet")
+        term.send("F1")
+        term.wait_for("Help: main menu")
+        term.type("zz")
+        term.send("Enter")
+        term.wait_for("Choose 1-6 or q")
+        term.wait_for_count(MENU, 5)  # start, 2, 6, F1, zz: each ends with a fresh menu
+        term.type("x")
+        term.send("C-c")  # clears the line, never quits
+        term.wait_for_count(MENU, 6)
+        term.send("C-d")
+        assert term.exit_status() == 0
+        assert "Traceback" not in term.screen()
+    finally:
+        term.close()
+
+
+def test_the_toolbar_shows_the_test_clock_moved_forward(terminal_env, server):
+    server.ask("clock.advance", {"seconds": 400 * 86400})
+    term = open_terminal(terminal_env)
+    try:
+        term.wait_for("link: connected")
+        from datetime import datetime, timedelta, timezone
+        ahead = datetime.now(timezone.utc) + timedelta(days=400)
+        term.wait_for(ahead.strftime("%d %b"))
+        term.send("q")
+    finally:
+        term.close()
+
+
+def test_with_the_server_down_the_terminal_starts_and_says_so(demo_db, tmp_path):
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    term = open_terminal({"VIDEOSTORE_DB_NAME": demo_db.db.name,
+                          "VIDEOSTORE_SERVER": f"127.0.0.1:{port}"})
+    srv = None
+    try:
+        term.wait_for(f"The store server at 127.0.0.1:{port} is not answering")
+        term.wait_for(MENU)
+        term.wait_for("link: down")
+        srv = start_server(tmp_path, demo_db.db.name, port=port)
+        term.wait_for("link: connected", timeout_s=10)
+        term.send("q")
+        assert term.exit_status() == 0
+    finally:
+        term.close()
+        if srv:
+            srv.stop()
+
+
+def test_with_the_database_down_the_terminal_says_what_to_do(demo_db, server):
+    term = open_terminal({"VIDEOSTORE_DB_NAME": demo_db.db.name, "VIDEOSTORE_DB_PORT": "1",
+                          "VIDEOSTORE_SERVER": server.address})
+    try:
+        term.wait_for("The database cannot be reached")
+        screen = term.wait_for(MENU)
+        assert "make up" in screen.replace("\n", "")  # the line wraps at 120 columns
+        term.wait_for("database unavailable")
+        term.send("q")
+        assert term.exit_status() == 0
+    finally:
+        term.close()
+
+
+def test_a_missing_database_is_offered_for_creation_and_then_used(private_mariadb, server):
+    name = new_db_name("offer")
+    term = open_terminal({"VIDEOSTORE_DB_NAME": name, "VIDEOSTORE_SERVER": server.address,
+                          "VIDEOSTORE_ADMIN_PASSWORD": ADMIN_PASSWORD})
+    try:
+        term.wait_for(f"Database {name} is not set up")
+        term.wait_for(f"Create the database {name} now?")
+        term.send("y")
+        term.wait_for(f"Database {name} is ready.")
+        term.wait_for("Main Street (store 1)")
+        term.send("q")
+        assert term.exit_status() == 0
+    finally:
+        term.close()
+        drop_database(settings_for(name))

@@ -1,0 +1,121 @@
+"""Test helpers: a real store server in a subprocess, and a raw line-protocol client."""
+from __future__ import annotations
+
+import json
+import os
+import selectors
+import signal
+import socket
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+START_TIMEOUT_S = 20.0
+
+
+def read_line(stream: Any, timeout_s: float) -> str:
+    """One line from a subprocess pipe, or AssertionError after `timeout_s`."""
+    with selectors.DefaultSelector() as sel:
+        sel.register(stream, selectors.EVENT_READ)
+        if not sel.select(timeout_s):
+            raise AssertionError(f"no output within {timeout_s} s")
+    return stream.readline().decode()
+
+
+@dataclass
+class RunningServer:
+    proc: subprocess.Popen
+    host: str
+    port: int
+    stderr_file: Path
+
+    @property
+    def address(self) -> str:
+        return f"{self.host}:{self.port}"
+
+    def client(self) -> "LineClient":
+        return LineClient(self.host, self.port)
+
+    def ask(self, op: str, args: dict[str, Any] | None = None) -> dict[str, Any]:
+        """One request on a fresh connection; the reply."""
+        with self.client() as c:
+            return c.ask(op, args)
+
+    def signal(self, signum: int = signal.SIGTERM) -> None:
+        self.proc.send_signal(signum)
+
+    def stop(self) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if self.proc.stdout:
+            self.proc.stdout.close()
+        return self.proc.returncode
+
+    def log(self) -> str:
+        return self.stderr_file.read_text(errors="replace")
+
+
+def start_server(tmp: Path, db_name: str, *args: str, port: int = 0) -> RunningServer:
+    """`python server.py --port 0 ...`: waits for its 'listening on' line."""
+    stderr_file = tmp / f"server-{os.getpid()}-{len(list(tmp.glob('server-*')))}.err"
+    with stderr_file.open("wb") as err:
+        proc = subprocess.Popen(
+            [sys.executable, str(ROOT / "server.py"), "--port", str(port), "--db-name", db_name,
+             *args], cwd=ROOT, stdout=subprocess.PIPE, stderr=err, stdin=subprocess.DEVNULL)
+    try:
+        line = read_line(proc.stdout, START_TIMEOUT_S)
+    except AssertionError:
+        proc.kill()
+        raise AssertionError(f"server did not start: {stderr_file.read_text()}") from None
+    if not line.startswith("listening on "):
+        proc.kill()
+        raise AssertionError(f"server said {line!r}; stderr: {stderr_file.read_text()}")
+    host, _, bound = line.split()[-1].rpartition(":")
+    return RunningServer(proc, host, int(bound), stderr_file)
+
+
+class LineClient:
+    """A bare protocol client over a real socket: what `nc` would do, scriptable."""
+
+    def __init__(self, host: str, port: int, timeout_s: float = 10.0):
+        self.sock = socket.create_connection((host, port), timeout=timeout_s)
+        self.stream = self.sock.makefile("rb")
+        self._ids = 0
+
+    def send_raw(self, data: bytes) -> None:
+        self.sock.sendall(data)
+
+    def send(self, op: str, args: dict[str, Any] | None = None) -> int:
+        self._ids += 1
+        self.send_raw(json.dumps({"id": self._ids, "op": op, "args": args or {}}).encode() + b"\n")
+        return self._ids
+
+    def recv(self) -> dict[str, Any] | None:
+        """The next line as JSON; None when the server closed the connection."""
+        line = self.stream.readline()
+        return json.loads(line) if line else None
+
+    def ask(self, op: str, args: dict[str, Any] | None = None) -> dict[str, Any]:
+        request_id = self.send(op, args)
+        reply = self.recv()
+        assert reply is not None, f"connection closed instead of answering {op}"
+        assert reply.get("id") == request_id, reply
+        return reply
+
+    def close(self) -> None:
+        self.stream.close()
+        self.sock.close()
+
+    def __enter__(self) -> "LineClient":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

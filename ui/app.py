@@ -1,0 +1,132 @@
+"""The clerk's terminal: start-up checks, then the main menu loop.
+
+One place builds the PromptSession (here); the menu's keys come from ui/menu.py, the
+toolbar from ui/toolbar.py, every error's wording from ui/messages.py. Nothing here talks
+SQL or sockets: it works through the TerminalServices it is given.
+"""
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Callable
+
+from prompt_toolkit import PromptSession, print_formatted_text
+from prompt_toolkit.shortcuts import confirm
+from prompt_toolkit.styles import Style
+
+from store.config import Settings
+from store.errors import DatabaseMissing, StoreError
+from store.services import TerminalServices, open_terminal_services
+from store.stores import StoreInfo
+from ui import cli
+from ui.menu import HELP, HELP_TEXT, QUIT, menu_key_bindings, menu_text
+from ui.messages import error_line
+from ui.screens import SCREENS
+from ui.toolbar import make_toolbar
+
+log = logging.getLogger(__name__)
+
+STYLE = Style.from_dict({
+    "bottom-toolbar": "noreverse bg:#222222 #dddddd",
+    "toolbar.ok": "#55dd55 bold",
+    "toolbar.warn": "#dddd55 bold",
+    "toolbar.bad": "#ff5555 bold",
+})
+SERVER_WAIT_S = 2.0
+
+
+class TerminalApp:
+    def __init__(self, settings: Settings, reload_settings: Callable[[], Settings]):
+        self.settings = settings
+        self._reload_settings = reload_settings
+        self.services: TerminalServices = open_terminal_services(settings)
+        self.store: StoreInfo | None = None
+
+    def say(self, text: str) -> None:
+        print_formatted_text(text)
+
+    def run(self) -> int:
+        for warning in self.settings.warnings:
+            self.say(f"Warning: {warning}")
+        self._open_store()
+        client = self.services.client
+        client.start()
+        if not client.wait_connected(SERVER_WAIT_S):
+            self.say(f"The store server at {client.address} is not answering "
+                     f"({client.last_error or 'no reply'}). The terminal keeps trying; start "
+                     f"it with `make up` or `python server.py`.")
+        session: PromptSession[str] = PromptSession(
+            bottom_toolbar=make_toolbar(client, self._store_label, lambda: "not logged in",
+                                        self._timezone),
+            style=STYLE, refresh_interval=1.0)
+        by_key = {s.key: s for s in SCREENS}
+        while True:
+            try:
+                self.say(menu_text())
+                choice = session.prompt("videostore> ", key_bindings=menu_key_bindings())
+            except KeyboardInterrupt:
+                continue  # Ctrl-C clears the line (or lands between prompts): never quits
+            except EOFError:
+                break
+            choice = choice.strip().lower()
+            if choice == QUIT:
+                break
+            if choice == HELP:
+                self.say(HELP_TEXT)
+            elif choice in by_key:
+                self._show(by_key[choice])
+            elif choice:
+                self.say("Choose 1-6 or q (F1 for help).")
+        self.say("Bye.")
+        return 0
+
+    def _show(self, screen: object) -> None:
+        try:
+            screen.show(self)  # type: ignore[attr-defined]
+        except KeyboardInterrupt:
+            self.say("Cancelled.")
+        except StoreError as e:
+            self.say(error_line(e))
+        except Exception:
+            log.exception("screen failed")
+            self.say(f"Something went wrong; it has been logged in {self.settings.log_dir}. "
+                     f"The terminal carries on.")
+
+    def _open_store(self) -> None:
+        try:
+            self.store = self.services.home_store()
+        except DatabaseMissing as e:
+            self.say(error_line(e))
+            if self._offer_create_db():
+                # The new database's account passwords are in the settings only now.
+                self.services.close()
+                self.settings = self._reload_settings()
+                self.services = open_terminal_services(self.settings)
+                self._open_store()
+        except StoreError as e:
+            self.say(error_line(e))
+
+    def _offer_create_db(self) -> bool:
+        if not sys.stdin.isatty():
+            return False
+        name = self.settings.db.name
+        if not confirm(f"Create the database {name} now?"):
+            return False
+        return cli.create_db(self.settings, "admin", "Main Street", reset=False,
+                             demo=False, if_missing=True) == 0
+
+    def _store_label(self) -> str:
+        if self.store is None:
+            return f"store {self.settings.terminal.store_id} (database unavailable)"
+        return f"{self.store.name} (store {self.store.id})"
+
+    def _timezone(self) -> str:
+        return self.store.timezone if self.store else "UTC"
+
+
+def run_terminal(settings: Settings, reload_settings: Callable[[], Settings]) -> int:
+    app = TerminalApp(settings, reload_settings)
+    try:
+        return app.run()
+    finally:
+        app.services.close()

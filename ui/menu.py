@@ -1,0 +1,43 @@
+"""The main menu: its text and the keys that choose from it at once."""
+from __future__ import annotations
+
+from prompt_toolkit.application import get_app
+from prompt_toolkit.filters import Condition
+from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
+
+from ui.screens import SCREENS
+
+QUIT = "q"
+HELP = "help"
+MENU_KEYS = [s.key for s in SCREENS] + [QUIT]
+
+HELP_TEXT = """── Help: main menu ──
+  1-6      open a screen (no Enter needed)
+  q        quit (Ctrl-D too)
+  F1       this help
+  Ctrl-C   clears what you typed; it never quits
+"""
+
+
+def menu_text() -> str:
+    items = "  ".join(f"{s.key} {s.title}" for s in SCREENS)
+    return f"{items}  {QUIT} Quit"
+
+
+def menu_key_bindings() -> KeyBindings:
+    """Keys of the main menu prompt."""
+    kb = KeyBindings()
+    empty = Condition(lambda: not get_app().current_buffer.text)
+
+    for key in MENU_KEYS:
+        def choose(event: KeyPressEvent, key: str = key) -> None:
+            """Choose a menu entry with one key."""
+            event.app.exit(result=key)
+        kb.add(key, filter=empty)(choose)
+
+    @kb.add("f1")
+    def _help(event: KeyPressEvent) -> None:
+        """Show the keys of this screen."""
+        event.app.exit(result=HELP)
+
+    return kb
