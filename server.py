@@ -11,7 +11,7 @@ import sys
 
 from db.settings import ConfigError, load_settings
 from store.logs import setup_logging
-from store.service import build_server, serve_until_signalled
+from store.server_app import build_server, serve_until_signalled
 
 log = logging.getLogger("server")
 

@@ -188,13 +188,14 @@ def _new_password() -> str:
     return secrets.token_urlsafe(24)
 
 
-def upgrade_database(settings: Settings) -> list[schema.Migration]:
+def upgrade_database(settings: Settings,
+                     directory: Path = schema.MIGRATIONS_DIR) -> list[schema.Migration]:
     """Apply the migrations the database has not had yet, as the admin account, and grant
     the application's account its privileges on any table they added."""
     check_identifiers(settings)
     conn = connect(ConnectParams.from_settings(settings.db, "admin"), autocommit=True)
     try:
-        applied = schema.migrate(conn)
+        applied = schema.migrate(conn, directory)
         if applied:
             grant_app_privileges(conn, settings)
         return applied

@@ -80,7 +80,7 @@ def admin_password(demo: bool) -> str | None:
 
 
 def demo_logins_text(logins: list[Login]) -> str:
-    rows = "\n".join(f"    {l.username:<10} {l.role:<8} {l.password}" for l in logins)
+    rows = "\n".join(f"    {x.username:<10} {x.role:<8} {x.password}" for x in logins)
     return f"Demo logins (username, role, password):\n{rows}"
 
 

@@ -5,7 +5,7 @@ import time
 import pytest
 
 from db.database import ConnectParams, Database, connect
-from db.errors import DbUnavailable, PoolExhausted
+from db.errors import DbUnavailable, DuplicateKey, PoolExhausted
 
 
 @pytest.fixture
@@ -41,7 +41,7 @@ def test_a_transaction_that_raises_leaves_no_row_behind(app_db):
 
 
 def test_a_transaction_that_fails_on_its_second_statement_rolls_back_the_first(app_db):
-    with pytest.raises(Exception):
+    with pytest.raises(DuplicateKey):
         with app_db.transaction() as tx:
             insert_setting(tx, "first_of_two")
             insert_setting(tx, "first_of_two")  # duplicate primary key
