@@ -9,7 +9,7 @@ import time
 from typing import Any, Callable
 
 from db.database import Database
-from db.errors import DatabaseMissing, DbError
+from db.errors import AccessDenied, DatabaseMissing, DbError
 from store import __version__, protocol
 from store.clock import Clock, to_wire
 from store.server import Connection
@@ -60,12 +60,14 @@ class CoreOps:
         return to_wire(self.clock.advance(args.get("seconds")))
 
     def _database_state(self) -> str:
-        if self.database is None:
+        if self.database is None or not self.database.params.password:
             return "not configured"
         try:
             self.database.ping()
         except DatabaseMissing:
             return "missing"
+        except AccessDenied:
+            return "refused"
         except DbError:
             return "unreachable"
         return "ok"

@@ -42,7 +42,7 @@ def decode_request(line: bytes) -> Request:
     request_id = message.get("id")
     if request_id is not None and (isinstance(request_id, bool)
                                    or not isinstance(request_id, (int, str))):
-        raise BadRequest("id must be a number or a string")
+        raise BadRequest("id must be an integer or a string")
     if isinstance(request_id, str) and len(request_id) > 64:
         raise BadRequest("id may have at most 64 characters")
     op, args = message.get("op"), message.get("args", {})

@@ -24,8 +24,7 @@ class TerminalServices:
         if not db.password:
             raise DatabaseMissing(
                 f"Database {db.name} is not set up on this machine: no password for its "
-                f"account {db.app_user} is configured or saved by create-db. Create it with "
-                f"`python main.py create-db`, or set VIDEOSTORE_DB_PASSWORD.")
+                f"account {db.app_user} is configured or saved by create-db.")
         return self.stores.get(self.settings.terminal.store_id)
 
     def close(self) -> None:

@@ -17,6 +17,7 @@ from prompt_toolkit.styles import Style
 from store.config import Settings
 from store.errors import DatabaseMissing, StoreError
 from store.services import TerminalServices, open_terminal_services
+from store.setup import database_exists
 from store.stores import StoreInfo
 from ui import cli
 from ui.menu import HELP, HELP_TEXT, QUIT, menu_key_bindings, menu_text
@@ -107,10 +108,18 @@ class TerminalApp:
             self.say(error_line(e))
 
     def _offer_create_db(self) -> bool:
-        if not sys.stdin.isatty():
-            return False
+        """Offer create-db when the database is really not there; True if it was made."""
         name = self.settings.db.name
-        if not confirm(f"Create the database {name} now?"):
+        try:
+            exists = database_exists(self.settings)
+        except StoreError:
+            self.say(f"Create it with `python main.py create-db --db-name {name}`.")
+            return False
+        if exists:
+            self.say(f"Database {name} exists: give this terminal its account's password "
+                     f"with VIDEOSTORE_DB_PASSWORD (or db.password in a config file).")
+            return False
+        if not sys.stdin.isatty() or not confirm(f"Create the database {name} now?"):
             return False
         return cli.create_db(self.settings, "admin", "Main Street", reset=False,
                              demo=False, if_missing=True) == 0

@@ -121,3 +121,45 @@ def test_a_missing_database_is_offered_for_creation_and_then_used(private_mariad
     finally:
         term.close()
         drop_database(settings_for(name))
+
+
+def test_create_db_asks_the_admin_password_hidden_and_twice(private_mariadb):
+    name = new_db_name("ask")
+    term = Tmux("create-db", env={"VIDEOSTORE_DB_NAME": name})
+    try:
+        term.wait_for("Password for the first admin:")
+        term.type("short")
+        term.send("Enter")
+        term.wait_for("at least 8 characters")
+        term.wait_for_count("Password for the first admin:", 2)
+        term.type("typed-secret-1")
+        term.send("Enter")
+        term.wait_for("The same password again:")
+        term.type("typed-secret-2")
+        term.send("Enter")
+        term.wait_for("The two passwords differ")
+        term.wait_for_count("Password for the first admin:", 3)
+        term.type("typed-secret-1")
+        term.send("Enter")
+        term.wait_for_count("The same password again:", 2)
+        term.type("typed-secret-1")
+        term.send("Enter")
+        screen = term.wait_for(f"Database {name} is ready.")
+        assert term.exit_status() == 0
+        assert "typed-secret" not in screen and "short" not in screen.replace("at least", "")
+    finally:
+        term.close()
+        drop_database(settings_for(name))
+
+
+def test_an_existing_database_without_a_password_here_says_which_to_set(demo_db, server, tmp_path):
+    term = open_terminal({"VIDEOSTORE_DB_NAME": demo_db.db.name,
+                          "VIDEOSTORE_PATHS_VAR_DIR": str(tmp_path),  # no saved passwords
+                          "VIDEOSTORE_SERVER": server.address})
+    try:
+        term.wait_for(f"Database {demo_db.db.name} exists")
+        assert "VIDEOSTORE_DB_PASSWORD" in term.wait_for(MENU).replace("\n", "")
+        term.send("q")
+        assert term.exit_status() == 0
+    finally:
+        term.close()
