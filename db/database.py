@@ -103,8 +103,13 @@ class Tx:
 
     def execute(self, sql: str, params: Sequence[Any] | dict = ()) -> int:
         """Run one statement; returns the number of rows it changed."""
+        return self._call(self._cur.execute, sql, params)
+
+    def _call(self, method: Callable[..., Any], sql: str, params: Any) -> int:
+        """A cursor call with the driver's errors translated; a lost connection marks
+        the transaction broken so its connection is not reused."""
         try:
-            self._cur.execute(sql, params)
+            method(sql, params)
         except driver().Error as e:
             err = translate(e)
             self.broken = self.broken or isinstance(err, DbUnavailable)
@@ -118,13 +123,7 @@ class Tx:
 
     def many(self, sql: str, rows: Sequence[Sequence[Any]]) -> int:
         """One statement for many rows (the driver batches INSERTs)."""
-        try:
-            self._cur.executemany(sql, rows)
-        except driver().Error as e:
-            err = translate(e)
-            self.broken = self.broken or isinstance(err, DbUnavailable)
-            raise err from None
-        return self._cur.rowcount
+        return self._call(self._cur.executemany, sql, rows)
 
     def one(self, sql: str, params: Sequence[Any] | dict = ()) -> dict[str, Any] | None:
         self.execute(sql, params)

@@ -22,7 +22,7 @@ from store.stores import StoreInfo
 from ui import cli
 from ui.menu import HELP, HELP_TEXT, QUIT, menu_key_bindings, menu_text
 from ui.messages import error_line
-from ui.screens import SCREENS
+from ui.screens import SCREENS, Screen
 from ui.toolbar import make_toolbar
 
 log = logging.getLogger(__name__)
@@ -81,9 +81,9 @@ class TerminalApp:
         self.say("Bye.")
         return 0
 
-    def _show(self, screen: object) -> None:
+    def _show(self, screen: Screen) -> None:
         try:
-            screen.show(self)  # type: ignore[attr-defined]
+            screen.show(self)
         except KeyboardInterrupt:
             self.say("Cancelled.")
         except StoreError as e:

@@ -3,7 +3,7 @@ lands; each is a function (terminal) -> None."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Protocol
+from typing import Protocol
 
 
 class Terminal(Protocol):
@@ -31,5 +31,3 @@ SCREENS: list[Screen] = [
     Screen("5", "Reports", "see overdue hires, takings, stock and balances"),
     Screen("6", "Admin", "manage staff accounts, sessions and the shop's settings"),
 ]
-
-ScreenAction = Callable[[Terminal], None]
