@@ -53,6 +53,7 @@ class ServerSettings:
     port: int
     max_line_bytes: int
     shutdown_grace_s: float
+    session_idle_s: int
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 This is the one place where errors become error replies: a StoreError keeps its code, a
 data-layer error becomes the StoreError a clerk can act on, anything else is a bug that is
 logged with its traceback and answered INTERNAL. The connection survives all of them.
+It is also the one place where an op's role (store/roles.py) is checked, before the op runs.
 """
 from __future__ import annotations
 
@@ -11,8 +12,11 @@ from typing import Any, Callable
 
 from db.errors import DbError
 from store import protocol
-from store.errors import Internal, StoreError, UnknownOp, from_db_error
+from store import roles
+from store.errors import (Forbidden, Internal, StoreError, Unauthenticated, UnknownOp,
+                          from_db_error)
 from store.server import Connection
+from store.sessions import SessionService
 
 log = logging.getLogger(__name__)
 
@@ -20,9 +24,13 @@ Handler = Callable[[Connection, dict[str, Any]], dict[str, Any]]
 
 
 class Dispatcher:
-    def __init__(self, handlers: dict[str, Handler],
+    def __init__(self, handlers: dict[str, Handler], sessions: SessionService,
                  on_disconnect: Callable[[Connection], None] | None = None):
+        unguarded = sorted(set(handlers) - set(roles.OP_ROLES))
+        if unguarded:
+            raise ValueError(f"ops without a role rule in store/roles.py: {unguarded}")
         self.handlers = handlers
+        self.sessions = sessions
         self._on_disconnect = on_disconnect
 
     def dispatch(self, conn: Connection, line: bytes) -> bytes:
@@ -35,6 +43,7 @@ class Dispatcher:
             return protocol.encode_error(request.id, UnknownOp(
                 f"unknown op {request.op!r}", {"ops": sorted(self.handlers)}))
         try:
+            self._authorize(conn, request.op)
             result = handler(conn, request.args)
         except StoreError as e:
             return protocol.encode_error(request.id, e)
@@ -46,6 +55,22 @@ class Dispatcher:
             return protocol.encode_error(request.id, Internal(
                 "the server hit an internal error; it has been logged"))
         return protocol.encode_result(request.id, result)
+
+    def _authorize(self, conn: Connection, op: str) -> None:
+        needed = roles.OP_ROLES[op]
+        if needed == roles.PUBLIC:
+            return
+        session = conn.session
+        if session is None:
+            raise Unauthenticated(f"{op} needs a logged-in session: login or resume first")
+        try:
+            self.sessions.check(session)
+        except Unauthenticated:
+            conn.session = None
+            raise
+        if not roles.allowed(session.role, needed):
+            raise Forbidden(f"{op} needs the {needed} role (you are {session.role})",
+                            {"needs": needed})
 
     def disconnected(self, conn: Connection) -> None:
         if self._on_disconnect:

@@ -45,6 +45,21 @@ class Forbidden(StoreError):
     code = "FORBIDDEN"
 
 
+class AccountLocked(StoreError):
+    """Too many failed logins in a row; details.until says when the lock ends."""
+    code = "ACCOUNT_LOCKED"
+
+
+class RateLimited(StoreError):
+    """Too many attempts from one place; details.retry_after_s says when to try again."""
+    code = "RATE_LIMITED"
+
+
+class Locked(StoreError):
+    """Someone else holds the lock; details names the holder, terminal and since when."""
+    code = "LOCKED"
+
+
 class ValidationError(StoreError):
     """Input that breaks a rule; the message says which and how to fix it."""
     code = "VALIDATION"

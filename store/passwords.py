@@ -40,10 +40,12 @@ def check_username(username: str) -> str:
     return name
 
 
-def hash_password(password: str) -> str:
+def hash_password(password: str, n: int = N) -> str:
+    """The stored form of a password. `n` is the scrypt cost; only tests lower it, for
+    accounts made in bulk (verification reads the cost from the hash)."""
     salt = os.urandom(SALT_LEN)
-    digest = _scrypt(password, salt, N, R, P)
-    return "$".join(["scrypt", str(N), str(R), str(P), _b64(salt), _b64(digest)])
+    digest = _scrypt(password, salt, n, R, P)
+    return "$".join(["scrypt", str(n), str(R), str(P), _b64(salt), _b64(digest)])
 
 
 def verify_password(password: str, stored: str) -> bool:

@@ -14,7 +14,7 @@ import socket
 import socketserver
 import threading
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from store import protocol
 from store.errors import TooLarge
@@ -32,6 +32,7 @@ class Connection:
         self.sock = sock
         self.address = f"{address[0]}:{address[1]}" if address else "?"
         self.closing = False  # set by an op (bye) to end the connection after its reply
+        self.session: Any = None  # the staff session bound by login or resume
         self._write_lock = threading.Lock()
 
     def send(self, data: bytes) -> bool:

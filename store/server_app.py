@@ -4,13 +4,20 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+from datetime import timedelta
 
 from db.database import Database
 from db.settings import Settings
 from store.clock import Clock
 from store.dispatch import Dispatcher
-from store.ops import CoreOps
+from store.locks import LockService
+from store.ops.admin import AdminOps
+from store.ops.auth import AuthOps
+from store.ops.core import CoreOps
+from store.ops.locking import LockOps
 from store.server import StoreServer
+from store.sessions import SessionService
+from store.staff import StaffAdmin
 
 log = logging.getLogger(__name__)
 
@@ -25,9 +32,16 @@ def build_server(settings: Settings, test_clock: bool = False) -> StoreServer:
     def connection_count() -> int:
         return server.connection_count() if server else 0
 
-    ops = CoreOps(clock, connection_count, database)
+    sessions = SessionService(database, clock, timedelta(seconds=settings.server.session_idle_s))
+    locks = LockService(clock)
+    handlers = {
+        **CoreOps(clock, connection_count, database, sessions, locks).handlers(),
+        **AuthOps(sessions, locks).handlers(),
+        **AdminOps(StaffAdmin(database, clock, sessions, locks), sessions, locks).handlers(),
+        **LockOps(locks).handlers(),
+    }
     server = StoreServer((settings.server.host, settings.server.port),
-                         Dispatcher(ops.handlers()), settings.server.max_line_bytes)
+                         Dispatcher(handlers, sessions), settings.server.max_line_bytes)
     return server
 
 

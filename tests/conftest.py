@@ -17,12 +17,16 @@ from typing import Iterator
 import pytest
 
 from db.create import drop_database
+from db.database import Database
 from db.settings import Settings, load_settings
 from dev import mariadb
+from store.passwords import hash_password
 from store.setup import SetupReport, create_store_database
 from tests.helpers import ROOT, RunningServer, start_server
 
 ADMIN_PASSWORD = "test-admin-pw-1"
+STAFF_PASSWORD = "staff-pw-1234"
+CHEAP_COST = 2 ** 10  # scrypt cost for accounts tests make in bulk (see make_staff)
 _names = itertools.count(1)
 
 
@@ -84,6 +88,41 @@ def demo_db(private_mariadb: None) -> Iterator[Settings]:
     settings, _ = create_test_db(name, demo=True)
     yield settings
     drop_database(settings)
+
+
+def make_staff(settings: Settings, username: str, role: str = "clerk", store_id: int = 1,
+               password: str = STAFF_PASSWORD) -> int:
+    """A staff account made directly in the database, with a cheap scrypt cost so tests
+    can make many; the login path is the same (it reads the cost from the hash)."""
+    db = Database.for_app(settings.db, role="admin")
+    try:
+        with db.transaction() as tx:
+            return tx.insert(
+                "INSERT INTO staff (store_id, username, password_hash, role, created_at, "
+                "updated_at) VALUES (%s, %s, %s, %s, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6))",
+                (store_id, username, hash_password(password, n=CHEAP_COST), role))
+    finally:
+        db.close()
+
+
+@pytest.fixture(scope="session")
+def people(demo_db: Settings) -> dict[str, str]:
+    """A second store, and a manager and a clerk in each store (password STAFF_PASSWORD);
+    the first admin is `admin` (ADMIN_PASSWORD). Tests that change an account make their
+    own instead of changing these."""
+    db = Database.for_app(demo_db.db, role="admin")
+    with db.transaction() as tx:
+        tx.execute("INSERT INTO stores (name, created_at) VALUES ('Second Street', UTC_TIMESTAMP(6))")
+    db.close()
+    for username, role, store in (("mgr1", "manager", 1), ("clk1", "clerk", 1),
+                                  ("mgr2", "manager", 2), ("clk2", "clerk", 2)):
+        make_staff(demo_db, username, role, store)
+    return {"admin": ADMIN_PASSWORD, "mgr1": STAFF_PASSWORD, "clk1": STAFF_PASSWORD,
+            "mgr2": STAFF_PASSWORD, "clk2": STAFF_PASSWORD}
+
+
+def unique_username(label: str) -> str:
+    return f"{label}{next(_names)}"
 
 
 @pytest.fixture

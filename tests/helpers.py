@@ -110,6 +110,25 @@ class LineClient:
         assert reply.get("id") == request_id, reply
         return reply
 
+    def login(self, username: str, password: str, terminal: str = "till-1") -> dict[str, Any]:
+        """Log in; the result (token, user, ...). Fails the test if refused."""
+        reply = self.ask("login", {"username": username, "password": password,
+                                   "terminal": terminal})
+        assert reply["ok"], reply
+        return reply["result"]
+
+    def error(self, op: str, args: dict[str, Any] | None = None) -> str:
+        """The error code of a request that must fail."""
+        reply = self.ask(op, args)
+        assert not reply["ok"], reply
+        return reply["error"]["code"]
+
+    def result(self, op: str, args: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The result of a request that must succeed."""
+        reply = self.ask(op, args)
+        assert reply["ok"], reply
+        return reply["result"]
+
     def close(self) -> None:
         self.stream.close()
         self.sock.close()

@@ -1,8 +1,4 @@
-"""The store server's core ops: hello, ping, time, status, bye and the test clock.
-
-Sessions, locks and events add their own ops (store server issue); each op is a function
-(connection, args) -> result dict, registered in `handlers()`.
-"""
+"""Core ops: hello, ping, time, status and the test clock."""
 from __future__ import annotations
 
 import time
@@ -12,14 +8,18 @@ from db.database import Database
 from db.errors import AccessDenied, DatabaseMissing, DbError
 from store import __version__, protocol
 from store.clock import Clock, to_wire
+from store.locks import LockService
 from store.server import Connection
+from store.sessions import SessionService
 
 
 class CoreOps:
     def __init__(self, clock: Clock, connection_count: Callable[[], int],
-                 database: Database | None = None):
+                 database: Database | None = None, sessions: SessionService | None = None,
+                 locks: LockService | None = None):
         self.clock = clock
         self.database = database
+        self.sessions, self.locks = sessions, locks
         self._connection_count = connection_count
         self._started = time.monotonic()
 
@@ -29,7 +29,6 @@ class CoreOps:
             "ping": self.ping,
             "time": self.time,
             "status": self.status,
-            "bye": self.bye,
             "clock.advance": self.clock_advance,
         }
 
@@ -50,11 +49,9 @@ class CoreOps:
                 "connections": self._connection_count(),
                 "test_clock": self.clock.adjustable,
                 "time": to_wire(self.clock.now()),
+                "sessions": self.sessions.live_count() if self.sessions else 0,
+                "locks": self.locks.count() if self.locks else 0,
                 "database": self._database_state()}
-
-    def bye(self, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
-        conn.closing = True
-        return {"bye": True}
 
     def clock_advance(self, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
         return to_wire(self.clock.advance(args.get("seconds")))

@@ -1,0 +1,74 @@
+"""Login rules as pure functions and small in-memory counters (no I/O): lockout after
+failed logins in a row, a limit on failed attempts per client address, session tokens."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+import threading
+from collections import deque
+from datetime import datetime, timedelta
+
+MAX_FAILED_LOGINS = 5
+LOCKOUT = timedelta(minutes=15)
+ADDRESS_FAILURES = 20            # failed logins one client address may make ...
+ADDRESS_WINDOW = timedelta(minutes=5)   # ... within this window
+
+
+def after_failure(failed_logins: int, now: datetime) -> tuple[int, datetime | None]:
+    """The new count of failures in a row, and the lock's end when this one locks."""
+    failed = failed_logins + 1
+    if failed >= MAX_FAILED_LOGINS:
+        return 0, now + LOCKOUT
+    return failed, None
+
+
+def is_locked(locked_until: datetime | None, now: datetime) -> bool:
+    return locked_until is not None and locked_until > now
+
+
+def new_token() -> str:
+    """256 random bits, URL-safe: what the terminal keeps to resume its session."""
+    return secrets.token_urlsafe(32)
+
+
+def token_hash(token: str) -> str:
+    """What the database keeps instead of the token."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+class FailureCounter:
+    """Failures per key within a sliding window. Thread-safe; bounded per key."""
+
+    def __init__(self, limit: int, window: timedelta):
+        self.limit, self.window = limit, window
+        self._seen: dict[str, deque[datetime]] = {}
+        self._lock = threading.Lock()
+
+    def retry_after(self, key: str, now: datetime) -> float:
+        """0 when `key` may try now, else the seconds until it may."""
+        with self._lock:
+            times = self._prune(key, now)
+            if len(times) < self.limit:
+                return 0.0
+            return max(0.0, (times[0] + self.window - now).total_seconds())
+
+    def record(self, key: str, now: datetime) -> None:
+        with self._lock:
+            times = self._prune(key, now)
+            times.append(now)
+            while len(times) > self.limit:
+                times.popleft()
+
+    def clear(self, key: str) -> None:
+        with self._lock:
+            self._seen.pop(key, None)
+
+    def _prune(self, key: str, now: datetime) -> deque[datetime]:
+        times = self._seen.setdefault(key, deque())
+        while times and times[0] + self.window <= now:
+            times.popleft()
+        if not times:
+            # Forget quiet keys so the table does not grow with every address ever seen.
+            self._seen.pop(key, None)
+            times = self._seen.setdefault(key, deque())
+        return times

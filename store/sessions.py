@@ -1,0 +1,209 @@
+"""Staff sessions: login, resume, logout, idle expiry, lockout. Owned by the store server.
+
+The `sessions` table is the truth (so a session outlives a server restart and a terminal
+can resume it); `_live` caches the sessions this server has seen, keyed by id, so a
+request costs no query. Invariants (under `_lock`): a session in `_live` has not ended;
+`last_seen` only moves forward; a session idle longer than `idle` is ended on first sight.
+The database learns `last_seen` at most once a minute per session.
+
+Passwords are checked with scrypt in the caller's own thread (the KDF releases the GIL, so
+other clients are not stalled); `_kdf_slots` bounds how many run at once (64 MiB each).
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from db import sessions as sql
+from db import staff as staff_sql
+from db.database import Database
+from store import auth, unit
+from store.clock import Clock, to_wire
+from store.errors import AccountLocked, RateLimited, Unauthenticated
+from store.passwords import hash_password, verify_password
+
+LOGIN_FAILED = "wrong username or password"
+PERSIST_EVERY = timedelta(minutes=1)
+KDF_CONCURRENCY = 2
+# Verified when the username is unknown, so a wrong name costs as long as a wrong password.
+_DUMMY_HASH = hash_password("no such user: never matches")
+
+
+@dataclass
+class Session:
+    id: int
+    staff_id: int
+    username: str
+    role: str
+    store_id: int
+    terminal: str
+    client_addr: str
+    last_seen: datetime
+    persisted: datetime = field(repr=False, default=datetime.min.replace(tzinfo=timezone.utc))
+
+    def user(self) -> dict[str, Any]:
+        return {"id": self.staff_id, "username": self.username, "role": self.role,
+                "store_id": self.store_id}
+
+    def describe(self) -> dict[str, Any]:
+        return {"session_id": self.id, "username": self.username, "role": self.role,
+                "store_id": self.store_id, "terminal": self.terminal,
+                "client_addr": self.client_addr, "last_seen": to_wire(self.last_seen)}
+
+
+def utc(moment: datetime | None) -> datetime | None:
+    """A DATETIME from the database (naive, UTC by convention) as an aware datetime."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=timezone.utc)
+
+
+class SessionService:
+    def __init__(self, database: Database, clock: Clock, idle: timedelta):
+        self.database, self.clock, self.idle = database, clock, idle
+        self._live: dict[int, Session] = {}
+        self._lock = threading.Lock()
+        self._kdf_slots = threading.BoundedSemaphore(KDF_CONCURRENCY)
+        self._address_failures = auth.FailureCounter(auth.ADDRESS_FAILURES, auth.ADDRESS_WINDOW)
+        # Failures for usernames that do not exist, so they lock like real ones and the
+        # answer never tells whether a username exists.
+        self._unknown = auth.FailureCounter(auth.MAX_FAILED_LOGINS, auth.LOCKOUT)
+
+    # --- login, resume, logout ----------------------------------------------------------
+
+    def login(self, username: str, password: str, terminal: str,
+              address: str) -> tuple[str, Session]:
+        """A new session and its token; Unauthenticated, AccountLocked or RateLimited."""
+        now = self.clock.now()
+        host = address.rsplit(":", 1)[0]
+        wait = self._address_failures.retry_after(host, now)
+        if wait:
+            raise RateLimited(f"too many failed logins from {host}; try again in "
+                              f"{int(wait) + 1} s", {"retry_after_s": int(wait) + 1})
+        name = username.strip().lower()
+        row = unit.run(self.database, lambda tx: staff_sql.get_by_username(tx, name))
+        if row is None:
+            self._fail_unknown(name, password, host, now)
+        locked_until = utc(row["locked_until"])
+        if auth.is_locked(locked_until, now):
+            raise _account_locked(locked_until)  # type: ignore[arg-type]
+        if not (self._verify(password, row["password_hash"]) and row["active"]):
+            self._address_failures.record(host, now)
+            failed, until = auth.after_failure(row["failed_logins"], now)
+            unit.run(self.database,
+                     lambda tx: staff_sql.record_failure(tx, row["id"], failed, until, now))
+            raise Unauthenticated(LOGIN_FAILED)
+        token = auth.new_token()
+
+        def start(tx: Any) -> int:
+            staff_sql.record_login(tx, row["id"], now)
+            return sql.insert_session(tx, row["id"], auth.token_hash(token), terminal,
+                                      address, now)
+        session_id = unit.run(self.database, start)
+        session = Session(session_id, row["id"], row["username"], row["role"],
+                          row["store_id"], terminal, address, now, now)
+        with self._lock:
+            self._live[session_id] = session
+        return token, session
+
+    def _fail_unknown(self, name: str, password: str, host: str, now: datetime) -> None:
+        self._verify(password, _DUMMY_HASH)
+        if self._unknown.retry_after(name, now):
+            raise _account_locked(now + auth.LOCKOUT)
+        self._unknown.record(name, now)
+        self._address_failures.record(host, now)
+        raise Unauthenticated(LOGIN_FAILED)
+
+    def _verify(self, password: str, stored: str) -> bool:
+        with self._kdf_slots:
+            return verify_password(password, stored)
+
+    def resume(self, token: str, address: str) -> Session:
+        """The live session of `token` (also after a server restart); Unauthenticated if
+        it has ended or expired."""
+        now = self.clock.now()
+        row = unit.run(self.database, lambda tx: sql.get_live_by_token(tx, auth.token_hash(token)))
+        if row is None:
+            raise Unauthenticated("that session has ended; log in again")
+        with self._lock:
+            session = self._live.get(row["id"])
+        if session is None:
+            session = Session(row["id"], row["staff_id"], row["username"], row["role"],
+                              row["store_id"], row["terminal"], address,
+                              utc(row["last_seen_at"]), utc(row["last_seen_at"]))  # type: ignore[arg-type]
+        if now - session.last_seen > self.idle:
+            self.end(session.id, "expired")
+            raise Unauthenticated("the session expired after inactivity; log in again")
+        session.client_addr = address
+        with self._lock:
+            self._live[session.id] = session
+        self.touch(session, force=True)
+        return session
+
+    def end(self, session_id: int, reason: str) -> Session | None:
+        """End a session (logout, expiry, an admin); the ended session, if it was live."""
+        with self._lock:
+            session = self._live.pop(session_id, None)
+        now = self.clock.now()
+        unit.run(self.database, lambda tx: sql.end_session(tx, session_id, reason, now))
+        return session
+
+    def end_all_of(self, staff_id: int, reason: str) -> list[int]:
+        """End every session of one staff member (deactivated, password reset)."""
+        now = self.clock.now()
+        ended = unit.run(self.database,
+                         lambda tx: sql.end_sessions_of_staff(tx, staff_id, reason, now))
+        with self._lock:
+            for session_id in ended:
+                self._live.pop(session_id, None)
+        return ended
+
+    # --- every request ------------------------------------------------------------------
+
+    def check(self, session: Session) -> None:
+        """Raise Unauthenticated unless `session` is live; then note the activity."""
+        with self._lock:
+            live = self._live.get(session.id) is session
+        if not live:
+            raise Unauthenticated("your session has ended; log in again")
+        if self.clock.now() - session.last_seen > self.idle:
+            self.end(session.id, "expired")
+            raise Unauthenticated("the session expired after inactivity; log in again")
+        self.touch(session)
+
+    def touch(self, session: Session, force: bool = False) -> None:
+        now = self.clock.now()
+        session.last_seen = max(session.last_seen, now)
+        if force or now - session.persisted >= PERSIST_EVERY:
+            session.persisted = now
+            unit.run(self.database,
+                     lambda tx: sql.touch(tx, session.id, now, session.client_addr))
+
+    def live_count(self) -> int:
+        with self._lock:
+            return len(self._live)
+
+    def get(self, session_id: int) -> Session | None:
+        with self._lock:
+            return self._live.get(session_id)
+
+    def list_live(self, store_id: int | None) -> list[dict[str, Any]]:
+        """Live sessions (of one store, or all), from the database: they outlive restarts."""
+        rows = unit.run(self.database, lambda tx: sql.list_live(tx, store_id))
+        cutoff = self.clock.now() - self.idle
+        return [{"session_id": r["id"], "username": r["username"], "role": r["role"],
+                 "store_id": r["store_id"], "terminal": r["terminal"],
+                 "client_addr": r["client_addr"], "started_at": to_wire(utc(r["started_at"])),
+                 "last_seen": to_wire(utc(r["last_seen_at"]))}
+                for r in rows if utc(r["last_seen_at"]) > cutoff]  # type: ignore[operator]
+
+    def expires_at(self, session: Session) -> datetime:
+        return session.last_seen + self.idle
+
+
+def _account_locked(until: datetime) -> AccountLocked:
+    return AccountLocked(f"too many failed logins: the account is locked until "
+                         f"{until:%H:%M} UTC", {"until": to_wire(until)})
+

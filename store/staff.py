@@ -1,0 +1,119 @@
+"""Staff administration: accounts, passwords, deactivation, unlocking.
+
+Admins manage everyone; managers manage the clerks of their own store (store/roles.py).
+Each change is one transaction with its audit_log row; a password is hashed before the
+transaction starts (the KDF is slow on purpose). Deactivating an account or resetting its
+password ends its sessions and frees their locks.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from db import staff as sql
+from db.audit import insert_audit
+from db.database import Database, Tx
+from db.errors import DuplicateKey, ForeignKeyViolation
+from store import roles, unit
+from store.clock import Clock
+from store.errors import BadRequest, Forbidden, NotFound, ValidationError
+from store.locks import LockService
+from store.passwords import check_password, check_username, hash_password
+from store.sessions import Session, SessionService, utc
+
+
+def public_view(row: dict[str, Any]) -> dict[str, Any]:
+    """A staff row as others may see it: never the hash or the TOTP secret."""
+    last = utc(row["last_login"])
+    locked = utc(row["locked_until"])
+    return {"id": row["id"], "username": row["username"], "full_name": row["full_name"],
+            "role": row["role"], "store_id": row["store_id"], "active": bool(row["active"]),
+            "locked_until": locked.isoformat() if locked else None,
+            "last_login": last.isoformat() if last else None}
+
+
+class StaffAdmin:
+    def __init__(self, database: Database, clock: Clock, sessions: SessionService,
+                 locks: LockService):
+        self.database, self.clock, self.sessions, self.locks = database, clock, sessions, locks
+
+    def add(self, actor: Session, username: str, password: str, role: str, store_id: int,
+            full_name: str = "") -> dict[str, Any]:
+        name = check_username(username)
+        if role not in roles.ROLES:
+            raise BadRequest(f"role must be one of {', '.join(roles.ROLES)}")
+        if not roles.may_manage(actor.role, actor.store_id, role, store_id):
+            raise Forbidden("managers may add clerks of their own store only")
+        check_password(password)
+        password_hash = hash_password(password)
+        now = self.clock.now()
+
+        def work(tx: Tx) -> int:
+            try:
+                staff_id = sql.insert_staff(tx, store_id, name, full_name.strip()[:100],
+                                            password_hash, role, now)
+            except DuplicateKey:
+                raise ValidationError(f"the username {name!r} is taken") from None
+            except ForeignKeyViolation:
+                raise ValidationError(f"there is no store {store_id}") from None
+            insert_audit(tx, now, actor.staff_id, actor.store_id, "staff.add", "staff",
+                         staff_id, None, {"username": name, "role": role, "store_id": store_id})
+            return staff_id
+        staff_id = unit.run(self.database, work)
+        return {"id": staff_id, "username": name, "role": role, "store_id": store_id}
+
+    def reset_password(self, actor: Session, username: str, password: str) -> dict[str, Any]:
+        target = self._target(actor, username)
+        check_password(password)
+        password_hash = hash_password(password)
+        self._change(actor, target, "staff.reset_password",
+                     lambda tx, now: sql.set_password(tx, target["id"], password_hash, now))
+        ended = self._end_sessions(target["id"], "password_reset")
+        return {"username": target["username"], "sessions_ended": ended}
+
+    def deactivate(self, actor: Session, username: str) -> dict[str, Any]:
+        target = self._target(actor, username)
+        if target["id"] == actor.staff_id:
+            raise ValidationError("you cannot deactivate your own account")
+        self._change(actor, target, "staff.deactivate",
+                     lambda tx, now: sql.set_active(tx, target["id"], False, now))
+        ended = self._end_sessions(target["id"], "deactivated")
+        return {"username": target["username"], "active": False, "sessions_ended": ended}
+
+    def unlock(self, actor: Session, username: str) -> dict[str, Any]:
+        target = self._target(actor, username)
+        self._change(actor, target, "staff.unlock",
+                     lambda tx, now: sql.unlock(tx, target["id"], now))
+        return {"username": target["username"], "locked_until": None}
+
+    def list(self, actor: Session, store_id: int | None) -> list[dict[str, Any]]:
+        if actor.role != roles.ADMIN:
+            if store_id not in (None, actor.store_id):
+                raise Forbidden("managers see the staff of their own store only")
+            store_id = actor.store_id
+        rows = unit.run(self.database, lambda tx: sql.list_staff(tx, store_id))
+        return [public_view(r) for r in rows]
+
+    def _target(self, actor: Session, username: str) -> dict[str, Any]:
+        name = username.strip().lower()
+        row = unit.run(self.database, lambda tx: sql.get_by_username(tx, name))
+        if row is None:
+            raise NotFound(f"there is no staff account {name!r}")
+        if not roles.may_manage(actor.role, actor.store_id, row["role"], row["store_id"]):
+            raise Forbidden("managers manage the clerks of their own store only")
+        return row
+
+    def _change(self, actor: Session, target: dict[str, Any], action: str, change: Any) -> None:
+        now = self.clock.now()
+
+        def work(tx: Tx) -> None:
+            change(tx, now)
+            insert_audit(tx, now, actor.staff_id, actor.store_id, action, "staff",
+                         target["id"], None, None)
+        unit.run(self.database, work)
+
+    def _end_sessions(self, staff_id: int, reason: str) -> int:
+        ended = self.sessions.end_all_of(staff_id, reason)
+        for session_id in ended:
+            self.locks.release_all(session_id)
+        return len(ended)
+
