@@ -14,7 +14,7 @@ from db.audit import insert_audit
 from db.database import Database, Tx
 from db.errors import DuplicateKey, ForeignKeyViolation
 from store import roles, unit
-from store.clock import Clock
+from store.clock import Clock, to_wire
 from store.errors import BadRequest, Forbidden, NotFound, ValidationError
 from store.locks import LockService
 from store.passwords import check_password, check_username, hash_password
@@ -27,8 +27,8 @@ def public_view(row: dict[str, Any]) -> dict[str, Any]:
     locked = utc(row["locked_until"])
     return {"id": row["id"], "username": row["username"], "full_name": row["full_name"],
             "role": row["role"], "store_id": row["store_id"], "active": bool(row["active"]),
-            "locked_until": locked.isoformat() if locked else None,
-            "last_login": last.isoformat() if last else None}
+            "locked_until": to_wire(locked) if locked else None,
+            "last_login": to_wire(last) if last else None}
 
 
 class StaffAdmin:
