@@ -9,6 +9,11 @@ One StoreClient owns the socket. A link thread runs the state machine of design.
 A reader thread matches replies to requests by id and hands pushed events to `on_event`.
 `request()` may be called from any thread; it raises ServerUnavailable at once while not
 connected, so the clerk is told instead of left waiting.
+
+After `login`, the client keeps the session's token (in memory only) and resumes the
+session on every reconnect, so a clerk never logs in again because the link dropped or the
+server restarted. When the server says the session has ended (logout elsewhere, expiry, an
+admin), `user` becomes None and `on_session_lost` is told why.
 """
 from __future__ import annotations
 
@@ -24,7 +29,7 @@ from typing import Any, Callable
 
 from store import protocol
 from store.clock import from_wire
-from store.errors import ServerUnavailable, StoreError, Timeout, from_reply
+from store.errors import ServerUnavailable, StoreError, Timeout, Unauthenticated, from_reply
 
 log = logging.getLogger(__name__)
 
@@ -51,10 +56,14 @@ class _Pending:
 class StoreClient:
     def __init__(self, host: str, port: int, timeout_s: float = 5.0,
                  on_event: Callable[[str, dict[str, Any]], None] | None = None,
-                 on_state: Callable[[LinkState], None] | None = None):
+                 on_state: Callable[[LinkState], None] | None = None,
+                 on_session_lost: Callable[[str], None] | None = None):
         self.host, self.port, self.timeout_s = host, port, timeout_s
         self._on_event = on_event
         self._on_state = on_state
+        self.on_session_lost = on_session_lost
+        self._token: str | None = None
+        self.user: dict[str, Any] | None = None  # the logged-in staff member, if any
         self._state = LinkState.DISCONNECTED
         self._state_changed = threading.Condition()
         self._ids = itertools.count(1)
@@ -98,7 +107,25 @@ class StoreClient:
         server answered with."""
         if self._state is not LinkState.CONNECTED:
             raise ServerUnavailable(self._unavailable_message())
-        return self._send(op, args, timeout_s)
+        try:
+            return self._send(op, args, timeout_s)
+        except Unauthenticated as e:
+            if self.user is not None and op not in ("login", "resume"):
+                self._session_lost(e.message)
+            raise
+
+    def login(self, username: str, password: str, terminal: str) -> dict[str, Any]:
+        """Log in; the result (user, expires_at). The token stays in memory for resuming."""
+        result = self.request("login", {"username": username, "password": password,
+                                        "terminal": terminal}, timeout_s=self.timeout_s + 10)
+        self._token, self.user = result.pop("token"), result["user"]
+        return result
+
+    def logout(self) -> None:
+        try:
+            self.request("logout")
+        finally:
+            self._token, self.user = None, None
 
     def server_now(self) -> datetime | None:
         """The server's clock as last synchronised (no round trip), for display only.
@@ -156,6 +183,7 @@ class StoreClient:
         try:
             self._sync_clock("hello", {"client": "videostore-terminal",
                                        "protocol": protocol.VERSION})
+            self._resume()
         except StoreError as e:
             self.last_error = e.message
             self._hang_up()
@@ -164,6 +192,22 @@ class StoreClient:
         self.last_error = ""
         self._set_state(LinkState.CONNECTED)
         return reader
+
+    def _resume(self) -> None:
+        """Bind the new connection to our session, if we have one."""
+        token = self._token
+        if token is None:
+            return
+        try:
+            self._send("resume", {"token": token}, self.timeout_s)
+        except Unauthenticated as e:
+            self._session_lost(e.message)
+
+    def _session_lost(self, why: str) -> None:
+        self._token, self.user = None, None
+        log.info("session lost: %s", why)
+        if self.on_session_lost:
+            self.on_session_lost(why)
 
     def _hold_link(self, reader: threading.Thread) -> None:
         """While connected: heartbeat (and clock sync) until the reader ends."""

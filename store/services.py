@@ -18,14 +18,16 @@ class TerminalServices:
     _database: Database
 
     def home_store(self) -> StoreInfo:
-        """The store this terminal serves. DatabaseMissing when this machine has no password
-        for the database's account: create-db has not been run for it here."""
+        """The store this terminal serves: the logged-in clerk's, else the configured one.
+        DatabaseMissing when this machine has no password for the database's account:
+        create-db has not been run for it here."""
         db = self.settings.db
         if not db.password:
             raise DatabaseMissing(
                 f"Database {db.name} is not set up on this machine: no password for its "
                 f"account {db.app_user} is configured or saved by create-db.")
-        return self.stores.get(self.settings.terminal.store_id)
+        user = self.client.user
+        return self.stores.get(user["store_id"] if user else self.settings.terminal.store_id)
 
     def close(self) -> None:
         self.client.close()

@@ -7,10 +7,13 @@ SQL or sockets: it works through the TerminalServices it is given.
 from __future__ import annotations
 
 import logging
+import socket
 import sys
+import threading
 from typing import Callable
 
 from prompt_toolkit import PromptSession, print_formatted_text
+from prompt_toolkit.history import DummyHistory
 from prompt_toolkit.shortcuts import confirm
 from prompt_toolkit.styles import Style
 
@@ -20,6 +23,7 @@ from store.services import TerminalServices, open_terminal_services
 from store.setup import database_exists
 from store.stores import StoreInfo
 from ui import cli
+from ui.login import login_screen
 from ui.menu import HELP, HELP_TEXT, QUIT, menu_key_bindings, menu_text
 from ui.messages import error_line
 from ui.screens import SCREENS, Screen
@@ -42,6 +46,9 @@ class TerminalApp:
         self._reload_settings = reload_settings
         self.services: TerminalServices = open_terminal_services(settings)
         self.store: StoreInfo | None = None
+        self._session_lost = threading.Event()
+        self._lost_reason = ""
+        self._menu: PromptSession[str] | None = None
 
     def say(self, text: str) -> None:
         print_formatted_text(text)
@@ -51,18 +58,31 @@ class TerminalApp:
             self.say(f"Warning: {warning}")
         self._open_store()
         client = self.services.client
+        client.on_session_lost = self._on_session_lost
         client.start()
         if not client.wait_connected(SERVER_WAIT_S):
             self.say(f"The store server at {client.address} is not answering "
                      f"({client.last_error or 'no reply'}). The terminal keeps trying; start "
                      f"it with `make up` or `python server.py`.")
-        session: PromptSession[str] = PromptSession(
-            bottom_toolbar=make_toolbar(client, self._store_label, lambda: "not logged in",
-                                        self._timezone),
-            style=STYLE, refresh_interval=1.0)
+        toolbar = make_toolbar(client, self._store_label, self._clerk_label, self._timezone)
+        session: PromptSession[str] = PromptSession(bottom_toolbar=toolbar, style=STYLE,
+                                                    refresh_interval=1.0)
+        self._menu = session
+        # The login prompts keep no history at all: a password must never be recalled.
+        login: PromptSession[str] = PromptSession(bottom_toolbar=toolbar, style=STYLE,
+                                                  refresh_interval=1.0, history=DummyHistory())
+        try:
+            self._log_in(login)
+        except EOFError:
+            self.say("Bye.")
+            return 0
         by_key = {s.key: s for s in SCREENS}
         while True:
             try:
+                if self._session_lost.is_set():
+                    self._session_lost.clear()
+                    self.say(f"You are logged out: {self._lost_reason}.")
+                    self._log_in(login)
                 self.say(menu_text())
                 choice = session.prompt("videostore> ", key_bindings=menu_key_bindings())
             except KeyboardInterrupt:
@@ -80,6 +100,29 @@ class TerminalApp:
                 self.say("Choose 1-6 or q (F1 for help).")
         self.say("Bye.")
         return 0
+
+    def _log_in(self, session: PromptSession[str]) -> None:
+        """The login screen; on success the toolbar shows the clerk's own store."""
+        if login_screen(self, self.services.client, self._terminal_name(), session):
+            self._open_store()
+
+    def _on_session_lost(self, why: str) -> None:
+        """Called from the link thread: end the menu prompt now, so the menu loop shows the
+        login screen without waiting for a key."""
+        self._lost_reason = why
+        self._session_lost.set()
+        app = self._menu.app if self._menu else None
+        if app is not None and app.is_running and app.loop is not None:
+            app.loop.call_soon_threadsafe(lambda: app.exit(result="") if app.is_running else None)
+
+    def _terminal_name(self) -> str:
+        return self.settings.terminal.name or socket.gethostname()
+
+    def _clerk_label(self) -> str:
+        user = self.services.client.user
+        if user is None:
+            return "not logged in (read-only)"
+        return f"{user['username']} ({user['role']})"
 
     def _show(self, screen: Screen) -> None:
         try:

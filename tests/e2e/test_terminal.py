@@ -1,30 +1,51 @@
 """The clerk's terminal, the real `python main.py`, in a real pseudo-terminal."""
+import signal
+
 import pytest
 
-from tests.conftest import ADMIN_PASSWORD, new_db_name, settings_for
+from db.create import drop_database
+from tests.conftest import ADMIN_PASSWORD, STAFF_PASSWORD, new_db_name, settings_for
 from tests.helpers import start_server
 from tests.tmux import Tmux
-from db.create import drop_database
 
 MENU = "1 Customers  2 Videos  3 Hire out  4 Return  5 Reports  6 Admin  q Quit"
 
 
 @pytest.fixture
-def terminal_env(demo_db, server):
-    return {"VIDEOSTORE_DB_NAME": demo_db.db.name, "VIDEOSTORE_SERVER": server.address}
+def terminal_env(demo_db, server, people):
+    return {"VIDEOSTORE_DB_NAME": demo_db.db.name, "VIDEOSTORE_SERVER": server.address,
+            "VIDEOSTORE_TERMINAL_NAME": "till-3"}
 
 
 def open_terminal(env):
     return Tmux(env=env)
 
 
-def test_the_menu_opens_with_store_clock_and_link_then_q_quits(terminal_env):
+def log_in(term, username, password=STAFF_PASSWORD):
+    logins = term.screen().count("Logged in as")
+    term.wait_for("Username:")
+    term.type(username)
+    term.send("Enter")
+    term.wait_for("Password:")
+    term.type(password)
+    term.send("Enter")
+    term.wait_for_count("Logged in as", logins + 1)
+
+
+def read_only(term):
+    term.wait_for("Username:")
+    term.send("Enter")
+    term.wait_for("Working read-only")
+
+
+def test_the_menu_opens_after_login_with_clerk_store_clock_and_link_then_q_quits(terminal_env):
     term = open_terminal(terminal_env)
     try:
+        log_in(term, "clk1")
         term.wait_for(MENU)
         term.wait_for("link: connected")
         bottom = term.bottom_line()
-        assert "Test Store (store 1)" in bottom and "not logged in" in bottom
+        assert "Test Store (store 1)" in bottom and "clk1 (clerk)" in bottom
         assert "UTC" in bottom
         term.send("q")
         assert term.exit_status() == 0
@@ -36,6 +57,7 @@ def test_the_menu_opens_with_store_clock_and_link_then_q_quits(terminal_env):
 def test_number_keys_open_screens_without_enter_and_f1_shows_help(terminal_env):
     term = open_terminal(terminal_env)
     try:
+        log_in(term, "clk1")
         term.wait_for(MENU)
         term.send("2")
         term.wait_for("Videos is not built yet")
@@ -62,6 +84,7 @@ def test_the_toolbar_shows_the_test_clock_moved_forward(terminal_env, server):
     term = open_terminal(terminal_env)
     try:
         term.wait_for("link: connected")
+        read_only(term)
         from datetime import datetime, timedelta, timezone
         ahead = datetime.now(timezone.utc) + timedelta(days=400)
         term.wait_for(ahead.strftime("%d %b"))
@@ -80,6 +103,13 @@ def test_with_the_server_down_the_terminal_starts_and_says_so(demo_db, tmp_path)
     srv = None
     try:
         term.wait_for(f"The store server at 127.0.0.1:{port} is not answering")
+        term.wait_for("Username:")
+        term.type("clk1")
+        term.send("Enter")
+        term.type("whatever-1")
+        term.send("Enter")
+        term.wait_for("is not connected")  # a login needs the server: said, and asked again
+        read_only(term)
         term.wait_for(MENU)
         term.wait_for("link: down")
         srv = start_server(tmp_path, demo_db.db.name, port=port)
@@ -96,9 +126,10 @@ def test_with_the_database_down_the_terminal_says_what_to_do(demo_db, server):
     term = open_terminal({"VIDEOSTORE_DB_NAME": demo_db.db.name, "VIDEOSTORE_DB_PORT": "1",
                           "VIDEOSTORE_SERVER": server.address})
     try:
-        term.wait_for("The database cannot be reached")
-        screen = term.wait_for(MENU)
+        screen = term.wait_for("The database cannot be reached")
         assert "make up" in screen.replace("\n", "")  # the line wraps at 120 columns
+        read_only(term)
+        term.wait_for(MENU)
         term.wait_for("database unavailable")
         term.send("q")
         assert term.exit_status() == 0
@@ -115,6 +146,7 @@ def test_a_missing_database_is_offered_for_creation_and_then_used(private_mariad
         term.wait_for(f"Create the database {name} now?")
         term.send("y")
         term.wait_for(f"Database {name} is ready.")
+        read_only(term)
         term.wait_for("Main Street (store 1)")
         term.send("q")
         assert term.exit_status() == 0
@@ -158,8 +190,104 @@ def test_an_existing_database_without_a_password_here_says_which_to_set(demo_db,
                           "VIDEOSTORE_SERVER": server.address})
     try:
         term.wait_for(f"Database {demo_db.db.name} exists")
-        assert "VIDEOSTORE_DB_PASSWORD" in term.wait_for(MENU).replace("\n", "")
+        assert "VIDEOSTORE_DB_PASSWORD" in term.wait_for("Username:").replace("\n", "")
+        read_only(term)
+        term.wait_for(MENU)
         term.send("q")
         assert term.exit_status() == 0
     finally:
         term.close()
+
+
+def test_a_failed_login_is_said_and_the_password_is_never_shown_or_recalled(terminal_env):
+    term = open_terminal(terminal_env)
+    try:
+        term.wait_for("Username:")
+        term.type("clk1")
+        term.send("Enter")
+        term.type("typed-wrong-pw")
+        term.send("Enter")
+        term.wait_for("Wrong username or password")
+        term.wait_for_count("Username:", 2)
+        term.send("Up")  # no history: nothing comes back
+        term.send("Up")
+        screen = term.screen()
+        assert "typed-wrong-pw" not in screen
+        assert screen.count("clk1") == 1
+        term.send("C-u")
+        log_in(term, "clk1")
+        term.wait_for("clk1 (clerk)")
+    finally:
+        term.close()
+
+
+def test_a_clerk_of_the_second_store_works_in_that_store(terminal_env):
+    term = open_terminal(terminal_env)
+    try:
+        log_in(term, "clk2")
+        term.wait_for("Second Street (store 2)")
+        assert "clk2 (clerk)" in term.bottom_line()
+    finally:
+        term.close()
+
+
+def test_read_only_without_a_login(terminal_env):
+    term = open_terminal(terminal_env)
+    try:
+        read_only(term)
+        term.wait_for(MENU)
+        assert "not logged in (read-only)" in term.bottom_line()
+    finally:
+        term.close()
+
+
+def test_after_a_server_kill_and_restart_the_terminal_is_back_without_a_new_login(
+        demo_db, people, tmp_path):
+    srv = start_server(tmp_path, demo_db.db.name, "--test-clock")
+    term = open_terminal({"VIDEOSTORE_DB_NAME": demo_db.db.name,
+                          "VIDEOSTORE_SERVER": srv.address, "VIDEOSTORE_TERMINAL_NAME": "till-8"})
+    try:
+        log_in(term, "clk1")
+        term.wait_for("link: connected")
+        srv.signal(signal.SIGKILL)
+        srv.proc.wait(5)
+        term.wait_for("link: down")
+        srv = start_server(tmp_path, demo_db.db.name, "--test-clock", port=srv.port)
+        term.wait_for("link: connected", timeout_s=10)
+        assert "clk1 (clerk)" in term.bottom_line()
+        with srv.client() as admin:
+            admin.login("admin", ADMIN_PASSWORD)
+            mine = [s for s in admin.result("session.list")["sessions"]
+                    if s["terminal"] == "till-8"]
+        assert len(mine) == 1 and mine[0]["username"] == "clk1"
+        assert "Username:" not in term.screen().split("Logged in as")[-1]  # not asked again
+    finally:
+        term.close()
+        srv.stop()
+
+
+def test_a_session_ended_by_an_admin_sends_the_terminal_back_to_login(
+        demo_db, people, tmp_path):
+    srv = start_server(tmp_path, demo_db.db.name)
+    term = open_terminal({"VIDEOSTORE_DB_NAME": demo_db.db.name,
+                          "VIDEOSTORE_SERVER": srv.address, "VIDEOSTORE_TERMINAL_NAME": "till-4"})
+    try:
+        log_in(term, "clk1")
+        term.wait_for(MENU)
+        with srv.client() as admin:
+            admin.login("admin", ADMIN_PASSWORD)
+            target = [s for s in admin.result("session.list")["sessions"]
+                      if s["terminal"] == "till-4"][0]
+            admin.result("session.end", {"session_id": target["session_id"]})
+        # The terminal learns it when it next speaks for the session: here, on reconnect.
+        srv.signal(signal.SIGKILL)
+        srv.proc.wait(5)
+        srv = start_server(tmp_path, demo_db.db.name, port=srv.port)
+        term.wait_for("You are logged out", timeout_s=10)
+        term.wait_for_count("Username:", 2)
+        assert "not logged in (read-only)" in term.bottom_line()
+        log_in(term, "clk1")
+        term.wait_for("clk1 (clerk)")
+    finally:
+        term.close()
+        srv.stop()
