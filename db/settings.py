@@ -52,6 +52,10 @@ class ServerSettings:
     host: str
     port: int
     max_line_bytes: int
+    max_connections: int
+    unauth_idle_s: float
+    requests_per_s: float
+    request_burst: float
     shutdown_grace_s: float
     session_idle_s: int
 

@@ -4,6 +4,11 @@ Reading is line by line with a hard limit, so an over-long line is answered with
 and the connection closed; every other error is answered and the connection stays open.
 What a request does is the Dispatcher's business (store/dispatch.py).
 
+Limits, so one client never affects another (all in Limits, from the settings): at most
+`max_connections` at once (BUSY beyond); a connection with no session closes after
+`unauth_idle_s` without a request; each connection may send `requests_per_s` on average
+(RATE_LIMITED beyond, the request not run).
+
 Invariant: every open client connection is in `_connections` (under `_lock`), so `stop()`
 can close them all; otherwise an idle client would keep the server from ever ending.
 """
@@ -16,13 +21,25 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any
 
+from dataclasses import dataclass
+
 from store import protocol
-from store.errors import TooLarge
+from store.errors import Busy, RateLimited, Timeout, TooLarge
+from store.ratelimit import TokenBucket
 
 if TYPE_CHECKING:
     from store.dispatch import Dispatcher
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_line_bytes: int = protocol.MAX_LINE_BYTES
+    max_connections: int = 2000
+    unauth_idle_s: float = 60.0
+    requests_per_s: float = 500.0
+    request_burst: float = 1000.0
 
 
 class Connection:
@@ -59,9 +76,9 @@ class StoreServer(socketserver.ThreadingTCPServer):
     request_queue_size = 256
 
     def __init__(self, address: tuple[str, int], dispatcher: "Dispatcher",
-                 max_line_bytes: int = protocol.MAX_LINE_BYTES):
+                 limits: Limits = Limits()):
         self.dispatcher = dispatcher
-        self.max_line_bytes = max_line_bytes
+        self.limits = limits
         self._connections: set[Connection] = set()
         self._lock = threading.Lock()
         super().__init__(address, _Handler)
@@ -75,9 +92,13 @@ class StoreServer(socketserver.ThreadingTCPServer):
         with self._lock:
             return len(self._connections)
 
-    def _register(self, conn: Connection) -> None:
+    def _register(self, conn: Connection) -> bool:
+        """Track a new connection; False when the server is full."""
         with self._lock:
+            if len(self._connections) >= self.limits.max_connections:
+                return False
             self._connections.add(conn)
+            return True
 
     def _unregister(self, conn: Connection) -> None:
         with self._lock:
@@ -103,7 +124,12 @@ class _Handler(socketserver.StreamRequestHandler):
 
     def handle(self) -> None:
         conn = Connection(self.connection, self.client_address)
-        self.server._register(conn)
+        if not self.server._register(conn):
+            log.warning("refusing %s: %d connections already", conn.address,
+                        self.server.limits.max_connections)
+            conn.send(protocol.encode_error(None, Busy(
+                "the store server has too many connections; try again shortly")))
+            return
         log.debug("connection from %s", conn.address)
         try:
             self._serve(conn)
@@ -115,9 +141,20 @@ class _Handler(socketserver.StreamRequestHandler):
             log.debug("connection %s closed", conn.address)
 
     def _serve(self, conn: Connection) -> None:
-        limit = self.server.max_line_bytes
+        limits = self.server.limits
+        limit = limits.max_line_bytes
+        bucket = TokenBucket(limits.requests_per_s, limits.request_burst)
         while not conn.closing:
-            line = self.rfile.readline(limit + 2)
+            # Only a connection with no session may be timed out: a clerk's may idle.
+            self.connection.settimeout(None if conn.session else limits.unauth_idle_s)
+            try:
+                line = self.rfile.readline(limit + 2)
+            except TimeoutError:
+                log.info("closing %s: no session and no request for %g s", conn.address,
+                         limits.unauth_idle_s)
+                conn.send(protocol.encode_error(None, Timeout(
+                    f"no request for {limits.unauth_idle_s:g} s without logging in; closing")))
+                return
             if not line:
                 return
             if len(line.rstrip(b"\r\n")) > limit:
@@ -127,5 +164,11 @@ class _Handler(socketserver.StreamRequestHandler):
                 return
             if not line.strip():
                 continue
-            if not conn.send(self.server.dispatcher.dispatch(conn, line)):
+            if not bucket.take():
+                reply = protocol.encode_error(protocol.request_id_of(line), RateLimited(
+                    f"more than {limits.requests_per_s:g} requests a second; slow down",
+                    {"retry_after_s": 1}))
+            else:
+                reply = self.server.dispatcher.dispatch(conn, line)
+            if not conn.send(reply):
                 return

@@ -15,7 +15,7 @@ from store.ops.admin import AdminOps
 from store.ops.auth import AuthOps
 from store.ops.core import CoreOps
 from store.ops.locking import LockOps
-from store.server import StoreServer
+from store.server import Limits, StoreServer
 from store.sessions import SessionService
 from store.staff import StaffAdmin
 
@@ -40,8 +40,10 @@ def build_server(settings: Settings, test_clock: bool = False) -> StoreServer:
         **AdminOps(StaffAdmin(database, clock, sessions, locks), sessions, locks).handlers(),
         **LockOps(locks).handlers(),
     }
-    server = StoreServer((settings.server.host, settings.server.port),
-                         Dispatcher(handlers, sessions), settings.server.max_line_bytes)
+    s = settings.server
+    limits = Limits(s.max_line_bytes, s.max_connections, s.unauth_idle_s, s.requests_per_s,
+                    s.request_burst)
+    server = StoreServer((s.host, s.port), Dispatcher(handlers, sessions), limits)
     return server
 
 

@@ -63,13 +63,16 @@ class RunningServer:
         return self.stderr_file.read_text(errors="replace")
 
 
-def start_server(tmp: Path, db_name: str, *args: str, port: int = 0) -> RunningServer:
-    """`python server.py --port 0 ...`: waits for its 'listening on' line."""
+def start_server(tmp: Path, db_name: str, *args: str, port: int = 0,
+                 env: dict[str, str] | None = None) -> RunningServer:
+    """`python server.py --port 0 ...`: waits for its 'listening on' line. `env` adds
+    environment variables (e.g. VIDEOSTORE_SERVER_MAX_CONNECTIONS)."""
     stderr_file = tmp / f"server-{os.getpid()}-{len(list(tmp.glob('server-*')))}.err"
     with stderr_file.open("wb") as err:
         proc = subprocess.Popen(
             [sys.executable, str(ROOT / "server.py"), "--port", str(port), "--db-name", db_name,
-             *args], cwd=ROOT, stdout=subprocess.PIPE, stderr=err, stdin=subprocess.DEVNULL)
+             *args], cwd=ROOT, stdout=subprocess.PIPE, stderr=err, stdin=subprocess.DEVNULL,
+            env={**os.environ, **(env or {})})
     try:
         line = read_line(proc.stdout, START_TIMEOUT_S)
     except AssertionError:

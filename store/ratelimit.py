@@ -1,0 +1,23 @@
+"""A token bucket: `rate` requests a second on average, bursts of up to `burst`.
+Not thread-safe by design: each connection owns one and only its handler thread uses it."""
+from __future__ import annotations
+
+import time
+from typing import Callable
+
+
+class TokenBucket:
+    def __init__(self, rate: float, burst: float, clock: Callable[[], float] = time.monotonic):
+        self.rate, self.burst, self._clock = rate, burst, clock
+        self._tokens = burst
+        self._at = clock()
+
+    def take(self) -> bool:
+        """Spend one token; False when there is none (the request must be refused)."""
+        now = self._clock()
+        self._tokens = min(self.burst, self._tokens + (now - self._at) * self.rate)
+        self._at = now
+        if self._tokens < 1:
+            return False
+        self._tokens -= 1
+        return True

@@ -1,0 +1,70 @@
+"""Server limits, so one client never affects another: connections, idle, request rate."""
+import time
+
+import pytest
+
+from tests.conftest import STAFF_PASSWORD
+from tests.helpers import start_server
+
+
+@pytest.fixture
+def limited(demo_db, tmp_path):
+    def start(**limits):
+        env = {f"VIDEOSTORE_SERVER_{k.upper()}": str(v) for k, v in limits.items()}
+        srv = start_server(tmp_path, demo_db.db.name, env=env)
+        started.append(srv)
+        return srv
+    started = []
+    yield start
+    for srv in started:
+        srv.stop()
+
+
+def test_connections_beyond_the_maximum_are_told_busy(limited):
+    srv = limited(max_connections=3)
+    held = [srv.client() for _ in range(3)]
+    for c in held:
+        assert c.ask("ping")["ok"]
+    with srv.client() as extra:
+        reply = extra.recv()
+        assert reply["error"]["code"] == "BUSY" and extra.recv() is None
+    held.pop().close()
+    deadline = time.monotonic() + 10
+    while True:  # the server frees the slot once it has seen the close
+        with srv.client() as again:
+            again.send("ping")
+            reply = again.recv()
+            if reply and reply.get("ok"):
+                break
+        assert time.monotonic() < deadline, "the freed slot never came back"
+        time.sleep(0.05)
+    for c in held:
+        c.close()
+    assert "refusing" in srv.log()
+
+
+def test_a_connection_that_never_logs_in_is_closed_when_idle(limited, people):
+    srv = limited(unauth_idle_s=0.5)
+    with srv.client() as idle, srv.client() as clerk:
+        clerk.login("clk1", STAFF_PASSWORD)
+        started = time.monotonic()
+        reply = idle.recv()
+        assert reply["error"]["code"] == "TIMEOUT" and idle.recv() is None
+        assert time.monotonic() - started >= 0.4
+        time.sleep(1.0)  # longer than the idle limit: a logged-in connection may idle
+        assert clerk.result("whoami")["user"]["username"] == "clk1"
+
+
+def test_a_connection_over_its_request_rate_is_refused_without_harm(limited):
+    srv = limited(requests_per_s=5, request_burst=5)
+    with srv.client() as fast, srv.client() as other:
+        for _ in range(30):
+            fast.send("ping")
+        replies = [fast.recv() for _ in range(30)]
+        refused = [r for r in replies if not r["ok"]]
+        assert len(refused) >= 15
+        assert {r["error"]["code"] for r in refused} == {"RATE_LIMITED"}
+        assert [r["id"] for r in replies] == list(range(1, 31))  # every request answered, in order
+        assert other.ask("ping")["ok"]  # other connections are not affected
+        time.sleep(0.5)
+        assert fast.ask("ping")["ok"]  # and the fast one recovers
