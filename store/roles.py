@@ -18,6 +18,8 @@ OP_ROLES: dict[str, str] = {
     "clock.advance": PUBLIC,
     "logout": CLERK, "whoami": CLERK,
     "lock.acquire": CLERK, "lock.renew": CLERK, "lock.release": CLERK, "lock.list": CLERK,
+    "subscribe": CLERK, "publish": CLERK, "notice.unread": CLERK, "notice.read": CLERK,
+    "notice.send": MANAGER,
     "status": MANAGER,
     "staff.add": MANAGER, "staff.reset_password": MANAGER, "staff.deactivate": MANAGER,
     "staff.unlock": MANAGER, "staff.list": MANAGER,

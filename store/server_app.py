@@ -10,10 +10,13 @@ from db.database import Database
 from db.settings import Settings
 from store.clock import Clock
 from store.dispatch import Dispatcher
+from store.events import EventHub
 from store.locks import LockService
+from store.notices import Notices
 from store.ops.admin import AdminOps
 from store.ops.auth import AuthOps
 from store.ops.core import CoreOps
+from store.ops.events import EventOps
 from store.ops.locking import LockOps
 from store.server import Limits, StoreServer
 from store.sessions import SessionService
@@ -34,16 +37,26 @@ def build_server(settings: Settings, test_clock: bool = False) -> StoreServer:
 
     sessions = SessionService(database, clock, timedelta(seconds=settings.server.session_idle_s))
     locks = LockService(clock)
+    hub = EventHub()
+
+    def session_ended(session_id: int, reason: str) -> None:
+        """Free its locks; tell its terminals, unless they ended it themselves."""
+        locks.release_all(session_id)
+        if reason not in ("logout", "bye"):
+            hub.to_session(session_id, "session.ended", {"reason": reason})
+    sessions.on_end = session_ended
     handlers = {
-        **CoreOps(clock, connection_count, database, sessions, locks).handlers(),
+        **CoreOps(clock, connection_count, database, sessions, locks, hub).handlers(),
         **AuthOps(sessions, locks).handlers(),
-        **AdminOps(StaffAdmin(database, clock, sessions, locks), sessions, locks).handlers(),
+        **AdminOps(StaffAdmin(database, clock, sessions), sessions, locks).handlers(),
         **LockOps(locks).handlers(),
+        **EventOps(hub, Notices(database, clock, hub)).handlers(),
     }
     s = settings.server
     limits = Limits(s.max_line_bytes, s.max_connections, s.unauth_idle_s, s.requests_per_s,
                     s.request_burst)
-    server = StoreServer((s.host, s.port), Dispatcher(handlers, sessions), limits)
+    server = StoreServer((s.host, s.port), Dispatcher(handlers, sessions, on_disconnect=hub.unsubscribe),
+                         limits)
     return server
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, Callable
 
 from db import sessions as sql
 from db import staff as staff_sql
@@ -65,6 +65,8 @@ class SessionService:
         self.database, self.clock, self.idle = database, clock, idle
         self._live: dict[int, Session] = {}
         self._lock = threading.Lock()
+        # Told (session id, reason) whenever a session ends; the server wires it to events.
+        self.on_end: Callable[[int, str], None] | None = None
         self._kdf_slots = threading.BoundedSemaphore(KDF_CONCURRENCY)
         self._address_failures = auth.FailureCounter(auth.ADDRESS_FAILURES, auth.ADDRESS_WINDOW)
         # Failures for usernames that do not exist, so they lock like real ones and the
@@ -148,6 +150,7 @@ class SessionService:
             session = self._live.pop(session_id, None)
         now = self.clock.now()
         unit.run(self.database, lambda tx: sql.end_session(tx, session_id, reason, now))
+        self._ended(session_id, reason)
         return session
 
     def end_all_of(self, staff_id: int, reason: str) -> list[int]:
@@ -158,7 +161,13 @@ class SessionService:
         with self._lock:
             for session_id in ended:
                 self._live.pop(session_id, None)
+        for session_id in ended:
+            self._ended(session_id, reason)
         return ended
+
+    def _ended(self, session_id: int, reason: str) -> None:
+        if self.on_end is not None:
+            self.on_end(session_id, reason)
 
     # --- every request ------------------------------------------------------------------
 

@@ -3,7 +3,7 @@
 Admins manage everyone; managers manage the clerks of their own store (store/roles.py).
 Each change is one transaction with its audit_log row; a password is hashed before the
 transaction starts (the KDF is slow on purpose). Deactivating an account or resetting its
-password ends its sessions and frees their locks.
+password ends its sessions (which frees their locks and tells their terminals).
 """
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ from db.errors import DuplicateKey, ForeignKeyViolation
 from store import roles, unit
 from store.clock import Clock, to_wire
 from store.errors import BadRequest, Forbidden, NotFound, ValidationError
-from store.locks import LockService
 from store.passwords import check_password, check_username, hash_password
 from store.sessions import Session, SessionService, utc
 
@@ -32,9 +31,8 @@ def public_view(row: dict[str, Any]) -> dict[str, Any]:
 
 
 class StaffAdmin:
-    def __init__(self, database: Database, clock: Clock, sessions: SessionService,
-                 locks: LockService):
-        self.database, self.clock, self.sessions, self.locks = database, clock, sessions, locks
+    def __init__(self, database: Database, clock: Clock, sessions: SessionService):
+        self.database, self.clock, self.sessions = database, clock, sessions
 
     def add(self, actor: Session, username: str, password: str, role: str, store_id: int,
             full_name: str = "") -> dict[str, Any]:
@@ -112,8 +110,5 @@ class StaffAdmin:
         unit.run(self.database, work)
 
     def _end_sessions(self, staff_id: int, reason: str) -> int:
-        ended = self.sessions.end_all_of(staff_id, reason)
-        for session_id in ended:
-            self.locks.release_all(session_id)
-        return len(ended)
+        return len(self.sessions.end_all_of(staff_id, reason))
 

@@ -36,8 +36,8 @@ class RunningServer:
     def address(self) -> str:
         return f"{self.host}:{self.port}"
 
-    def client(self) -> "LineClient":
-        return LineClient(self.host, self.port)
+    def client(self, receive_buffer: int | None = None) -> "LineClient":
+        return LineClient(self.host, self.port, receive_buffer=receive_buffer)
 
     def ask(self, op: str, args: dict[str, Any] | None = None) -> dict[str, Any]:
         """One request on a fresh connection; the reply."""
@@ -88,10 +88,18 @@ def start_server(tmp: Path, db_name: str, *args: str, port: int = 0,
 class LineClient:
     """A bare protocol client over a real socket: what `nc` would do, scriptable."""
 
-    def __init__(self, host: str, port: int, timeout_s: float = 10.0):
-        self.sock = socket.create_connection((host, port), timeout=timeout_s)
+    def __init__(self, host: str, port: int, timeout_s: float = 10.0,
+                 receive_buffer: int | None = None):
+        """`receive_buffer` fixes SO_RCVBUF before connecting (which turns off the kernel's
+        autotuning, up to 32 MB here): a small one makes a slow reader really slow."""
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        if receive_buffer:
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
+        self.sock.settimeout(timeout_s)
+        self.sock.connect((host, port))
         self.stream = self.sock.makefile("rb")
         self._ids = 0
+        self.events: list[dict[str, Any]] = []  # pushed events read while awaiting a reply
 
     def send_raw(self, data: bytes) -> None:
         self.sock.sendall(data)
@@ -107,11 +115,25 @@ class LineClient:
         return json.loads(line) if line else None
 
     def ask(self, op: str, args: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Send a request and return its reply; events that come first are kept in
+        `events` for next_event()."""
         request_id = self.send(op, args)
-        reply = self.recv()
-        assert reply is not None, f"connection closed instead of answering {op}"
+        while True:
+            reply = self.recv()
+            assert reply is not None, f"connection closed instead of answering {op}"
+            if "event" not in reply:
+                break
+            self.events.append(reply)
         assert reply.get("id") == request_id, reply
         return reply
+
+    def next_event(self) -> dict[str, Any]:
+        """The next pushed event (waiting up to the socket timeout)."""
+        if self.events:
+            return self.events.pop(0)
+        line = self.recv()
+        assert line is not None and "event" in line, f"expected an event, got {line}"
+        return line
 
     def login(self, username: str, password: str, terminal: str = "till-1") -> dict[str, Any]:
         """Log in; the result (token, user, ...). Fails the test if refused."""

@@ -49,8 +49,9 @@ class AuthOps:
         conn.session = None
         if session is None:
             return 0
-        self.sessions.end(session.id, reason)
-        return self.locks.release_all(session.id)
+        held = len(self.locks.leases(session_id=session.id))
+        self.sessions.end(session.id, reason)  # which frees its locks (server_app wires it)
+        return held
 
     def _describe(self, session: Session) -> dict[str, Any]:
         return {"user": session.user(), "session_id": session.id, "terminal": session.terminal,

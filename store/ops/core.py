@@ -8,6 +8,7 @@ from db.database import Database
 from db.errors import AccessDenied, DatabaseMissing, DbError
 from store import __version__, protocol
 from store.clock import Clock, to_wire
+from store.events import EventHub
 from store.locks import LockService
 from store.server import Connection
 from store.sessions import SessionService
@@ -16,10 +17,10 @@ from store.sessions import SessionService
 class CoreOps:
     def __init__(self, clock: Clock, connection_count: Callable[[], int],
                  database: Database | None = None, sessions: SessionService | None = None,
-                 locks: LockService | None = None):
+                 locks: LockService | None = None, hub: EventHub | None = None):
         self.clock = clock
         self.database = database
-        self.sessions, self.locks = sessions, locks
+        self.sessions, self.locks, self.hub = sessions, locks, hub
         self._connection_count = connection_count
         self._started = time.monotonic()
 
@@ -51,6 +52,8 @@ class CoreOps:
                 "time": to_wire(self.clock.now()),
                 "sessions": self.sessions.live_count() if self.sessions else 0,
                 "locks": self.locks.count() if self.locks else 0,
+                "subscribers": self.hub.subscriber_count() if self.hub else 0,
+                "events_dropped": self.hub.dropped if self.hub else 0,
                 "database": self._database_state()}
 
     def clock_advance(self, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,76 @@
+"""Staff notices: managers and admins write to every terminal of a store or to one staff
+member; each notice is stored, pushed live to those logged in, and kept unread for the rest
+until they read it."""
+from __future__ import annotations
+
+from typing import Any
+
+from db import messages as sql
+from db import staff as staff_sql
+from db.database import Database, Tx
+from store import roles, unit
+from store.clock import Clock, to_wire
+from store.errors import Forbidden, NotFound, ValidationError
+from store.events import EventHub
+from store.sessions import Session, utc
+
+MAX_LENGTH = 1000
+UNREAD_LIMIT = 50
+
+
+def check_text(text: str) -> str:
+    body = text.strip()
+    if not body:
+        raise ValidationError("A notice needs some text.")
+    if len(body) > MAX_LENGTH:
+        raise ValidationError(f"A notice may have at most {MAX_LENGTH} characters.")
+    if any(not (ch.isprintable() or ch == "\n") for ch in body):
+        raise ValidationError("A notice may not hold control characters.")
+    return body
+
+
+class Notices:
+    def __init__(self, database: Database, clock: Clock, hub: EventHub):
+        self.database, self.clock, self.hub = database, clock, hub
+
+    def send(self, actor: Session, text: str, to_username: str | None,
+             store_id: int | None) -> dict[str, Any]:
+        body = check_text(text)
+        now = self.clock.now()
+        recipient = self._recipient(actor, to_username) if to_username else None
+        store = None if recipient else (store_id or actor.store_id)
+        if store is not None and store != actor.store_id and actor.role != roles.ADMIN:
+            raise Forbidden("managers send notices to their own store only")
+
+        def work(tx: Tx) -> int:
+            return sql.insert_message(tx, actor.staff_id, store,
+                                      recipient["id"] if recipient else None, body, now)
+        message_id = unit.run(self.database, work)
+        data = {"id": message_id, "from": actor.username, "text": body, "sent_at": to_wire(now),
+                "to": recipient["username"] if recipient else f"store {store}"}
+        if recipient:
+            delivered = self.hub.to_staff(recipient["id"], "notice", "notice", data)
+        else:
+            delivered = self.hub.publish(store, "notice", "notice", data)  # type: ignore[arg-type]
+        return {"id": message_id, "delivered_to": delivered}
+
+    def unread(self, actor: Session) -> list[dict[str, Any]]:
+        rows = unit.run(self.database, lambda tx: sql.unread_for(
+            tx, actor.staff_id, actor.store_id, UNREAD_LIMIT))
+        return [{"id": r["id"], "from": r["sender"], "text": r["body"],
+                 "sent_at": to_wire(utc(r["sent_at"])),  # type: ignore[arg-type]
+                 "to": "you" if r["recipient_id"] else f"store {r['store_id']}"} for r in rows]
+
+    def mark_read(self, actor: Session, ids: list[int]) -> int:
+        now = self.clock.now()
+        return unit.run(self.database, lambda tx: sql.mark_read(
+            tx, ids, actor.staff_id, actor.store_id, now))
+
+    def _recipient(self, actor: Session, username: str) -> dict[str, Any]:
+        row = unit.run(self.database,
+                       lambda tx: staff_sql.get_by_username(tx, username.strip().lower()))
+        if row is None or not row["active"]:
+            raise NotFound(f"there is no active staff account {username!r}")
+        if actor.role != roles.ADMIN and row["store_id"] != actor.store_id:
+            raise Forbidden("managers send notices to the staff of their own store only")
+        return row

@@ -1,0 +1,61 @@
+"""Event ops: subscribe, publish, and the stored notices (send, unread, read)."""
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, Callable
+
+from store import args as arg
+from store.errors import BadRequest
+from store.events import TOPICS, EventHub
+from store.notices import Notices
+from store.server import Connection
+
+EVENT_NAME = re.compile(r"^[a-z]+(\.[a-z_]+)+$")
+PUBLISHABLE = ("inventory",)   # notices go through notice.send; staff events come from the server
+MAX_DATA_BYTES = 4096
+
+
+class EventOps:
+    def __init__(self, hub: EventHub, notices: Notices):
+        self.hub, self.notices = hub, notices
+
+    def handlers(self) -> dict[str, Callable[[Connection, dict[str, Any]], dict[str, Any]]]:
+        return {"subscribe": self.subscribe, "publish": self.publish,
+                "notice.send": self.notice_send, "notice.unread": self.notice_unread,
+                "notice.read": self.notice_read}
+
+    def subscribe(self, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
+        topics = args.get("topics")
+        if (not isinstance(topics, list) or not topics
+                or any(t not in TOPICS for t in topics)):
+            raise BadRequest(f"topics must be a list of: {', '.join(TOPICS)}")
+        self.hub.subscribe(conn, set(topics))
+        return {"topics": sorted(set(topics))}
+
+    def publish(self, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
+        topic = arg.choice(args, "topic", PUBLISHABLE)
+        event = arg.text(args, "event", 64)
+        if not EVENT_NAME.match(event):
+            raise BadRequest("event must be a dotted lower-case name, e.g. copy.hired")
+        data = args.get("data", {})
+        if not isinstance(data, dict) or len(json.dumps(data)) > MAX_DATA_BYTES:
+            raise BadRequest(f"data must be a JSON object of at most {MAX_DATA_BYTES} bytes")
+        s = conn.session
+        data = {**data, "by": {"username": s.username, "terminal": s.terminal}}
+        return {"delivered": self.hub.publish(s.store_id, topic, event, data, sender=conn)}
+
+    def notice_send(self, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
+        to = arg.text(args, "to", 64) if "to" in args else None
+        store_id = arg.integer(args, "store_id", 1, 2 ** 31) if "store_id" in args else None
+        return self.notices.send(conn.session, arg.text(args, "text", 4000), to, store_id)
+
+    def notice_unread(self, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
+        return {"notices": self.notices.unread(conn.session)}
+
+    def notice_read(self, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
+        ids = args.get("ids")
+        if (not isinstance(ids, list) or not 1 <= len(ids) <= 500 or any(
+                isinstance(i, bool) or not isinstance(i, int) or i < 1 for i in ids)):
+            raise BadRequest("ids must be a list of 1 to 500 notice ids")
+        return {"marked": self.notices.mark_read(conn.session, ids)}
