@@ -47,7 +47,7 @@ class Notices:
                                       recipient["id"] if recipient else None, body, now)
         message_id = unit.run(self.database, work)
         data = {"id": message_id, "from": actor.username, "text": body, "sent_at": to_wire(now),
-                "to": recipient["username"] if recipient else f"store {store}"}
+                "to": "you" if recipient else f"store {store}"}
         if recipient:
             delivered = self.hub.to_staff(recipient["id"], "notice", "notice", data)
         else:
