@@ -59,11 +59,12 @@ class StoreClient:
                  on_state: Callable[[LinkState], None] | None = None,
                  on_session_lost: Callable[[str], None] | None = None):
         self.host, self.port, self.timeout_s = host, port, timeout_s
-        self._on_event = on_event
+        self.on_event = on_event
         self._on_state = on_state
         self.on_session_lost = on_session_lost
         self._token: str | None = None
         self.user: dict[str, Any] | None = None  # the logged-in staff member, if any
+        self.topics: list[str] = []  # subscribed after every login and resume
         self._state = LinkState.DISCONNECTED
         self._state_changed = threading.Condition()
         self._ids = itertools.count(1)
@@ -119,7 +120,15 @@ class StoreClient:
         result = self.request("login", {"username": username, "password": password,
                                         "terminal": terminal}, timeout_s=self.timeout_s + 10)
         self._token, self.user = result.pop("token"), result["user"]
+        self._subscribe()
         return result
+
+    def unread_notices(self) -> list[dict[str, Any]]:
+        """Notices to this clerk or their store not yet read; marks them read."""
+        notices = self.request("notice.unread")["notices"]
+        if notices:
+            self.request("notice.read", {"ids": [n["id"] for n in notices]})
+        return notices
 
     def logout(self) -> None:
         try:
@@ -202,6 +211,12 @@ class StoreClient:
             self._send("resume", {"token": token}, self.timeout_s)
         except Unauthenticated as e:
             self._session_lost(e.message)
+            return
+        self._subscribe()
+
+    def _subscribe(self) -> None:
+        if self.topics:
+            self._send("subscribe", {"topics": self.topics}, self.timeout_s)
 
     def _session_lost(self, why: str) -> None:
         self._token, self.user = None, None
@@ -248,9 +263,12 @@ class StoreClient:
             log.warning("%s", e)
             return
         if "event" in message:
-            if self._on_event:
-                data = message.get("data")
-                self._on_event(str(message["event"]), data if isinstance(data, dict) else {})
+            data = message.get("data")
+            data = data if isinstance(data, dict) else {}
+            if message["event"] == "session.ended":
+                self._session_lost(f"the session was ended ({data.get('reason', 'by the server')})")
+            elif self.on_event:
+                self.on_event(str(message["event"]), data)
             return
         with self._lock:
             pending = self._pending.pop(message.get("id"), None)  # type: ignore[arg-type]

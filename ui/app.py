@@ -14,6 +14,7 @@ from typing import Callable
 
 from prompt_toolkit import PromptSession, print_formatted_text
 from prompt_toolkit.history import DummyHistory
+from prompt_toolkit.patch_stdout import patch_stdout
 from prompt_toolkit.shortcuts import confirm
 from prompt_toolkit.styles import Style
 
@@ -25,12 +26,14 @@ from store.stores import StoreInfo
 from ui import cli
 from ui.login import login_screen
 from ui.menu import HELP, HELP_TEXT, QUIT, menu_key_bindings, menu_text
-from ui.messages import error_line
+from ui.messages import error_line, notice_line
 from ui.screens import SCREENS, Screen
 from ui.toolbar import make_toolbar
+from ui.tty import echo_off
 
 log = logging.getLogger(__name__)
 
+EVENT_TOPICS = ("inventory", "notice", "staff")
 STYLE = Style.from_dict({
     "bottom-toolbar": "noreverse bg:#222222 #dddddd",
     "toolbar.ok": "#55dd55 bold",
@@ -49,22 +52,33 @@ class TerminalApp:
         self._session_lost = threading.Event()
         self._lost_reason = ""
         self._menu: PromptSession[str] | None = None
+        self._new_events = 0  # since the clerk last chose something
 
     def say(self, text: str) -> None:
         print_formatted_text(text)
 
     def run(self) -> int:
+        # Events arrive on another thread; printed through patch_stdout they appear above
+        # the prompt without disturbing what the clerk is typing. Echo stays off between
+        # prompts, so nothing typed early is ever shown in clear (ui/tty.py).
+        with echo_off(), patch_stdout():
+            return self._run()
+
+    def _run(self) -> int:
         for warning in self.settings.warnings:
             self.say(f"Warning: {warning}")
         self._open_store()
         client = self.services.client
         client.on_session_lost = self._on_session_lost
+        client.on_event = self._on_event
+        client.topics = list(EVENT_TOPICS)
         client.start()
         if not client.wait_connected(SERVER_WAIT_S):
             self.say(f"The store server at {client.address} is not answering "
                      f"({client.last_error or 'no reply'}). The terminal keeps trying; start "
                      f"it with `make up` or `python server.py`.")
-        toolbar = make_toolbar(client, self._store_label, self._clerk_label, self._timezone)
+        toolbar = make_toolbar(client, self._store_label, self._clerk_label, self._timezone,
+                               lambda: self._new_events)
         session: PromptSession[str] = PromptSession(bottom_toolbar=toolbar, style=STYLE,
                                                     refresh_interval=1.0)
         self._menu = session
@@ -85,6 +99,7 @@ class TerminalApp:
                     self._log_in(login)
                 self.say(menu_text())
                 choice = session.prompt("videostore> ", key_bindings=menu_key_bindings())
+                self._new_events = 0
             except KeyboardInterrupt:
                 continue  # Ctrl-C clears the line (or lands between prompts): never quits
             except EOFError:
@@ -105,6 +120,25 @@ class TerminalApp:
         """The login screen; on success the toolbar shows the clerk's own store."""
         if login_screen(self, self.services.client, self._terminal_name(), session):
             self._open_store()
+            self._show_unread_notices()
+
+    def _show_unread_notices(self) -> None:
+        try:
+            notices = self.services.client.unread_notices()
+        except StoreError as e:
+            self.say(f"Could not fetch your notices: {error_line(e)}")
+            return
+        for notice in notices:
+            self.say(notice_line(notice))
+
+    def _on_event(self, name: str, data: dict) -> None:
+        """Called from the client's reader thread for every pushed event."""
+        self._new_events += 1
+        if name == "notice":
+            print(notice_line(data))
+        elif name == "lagged":
+            print(f"{data.get('dropped', 'Some')} live updates were missed; what you see may "
+                  f"be out of date.")
 
     def _on_session_lost(self, why: str) -> None:
         """Called from the link thread: end the menu prompt now, so the menu loop shows the

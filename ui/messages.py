@@ -8,3 +8,11 @@ def error_line(error: StoreError) -> str:
     """One clear line for a StoreError: its message, starting with a capital."""
     text = " ".join(error.message.split()) or error.code
     return text[0].upper() + text[1:]
+
+
+def notice_line(notice: dict) -> str:
+    """A staff notice as one line: who it is from, to whom, and what it says."""
+    to = notice.get("to", "")
+    whom = " (to you)" if to == "you" else ""
+    text = " ".join(str(notice.get("text", "")).split())
+    return f"Notice from {notice.get('from', '?')}{whom}: {text}"

@@ -266,28 +266,61 @@ def test_after_a_server_kill_and_restart_the_terminal_is_back_without_a_new_logi
         srv.stop()
 
 
-def test_a_session_ended_by_an_admin_sends_the_terminal_back_to_login(
-        demo_db, people, tmp_path):
-    srv = start_server(tmp_path, demo_db.db.name)
-    term = open_terminal({"VIDEOSTORE_DB_NAME": demo_db.db.name,
-                          "VIDEOSTORE_SERVER": srv.address, "VIDEOSTORE_TERMINAL_NAME": "till-4"})
+def test_a_session_ended_by_an_admin_sends_the_terminal_back_to_login_at_once(
+        terminal_env, server):
+    term = open_terminal(terminal_env)
     try:
         log_in(term, "clk1")
         term.wait_for(MENU)
-        with srv.client() as admin:
+        with server.client() as admin:
             admin.login("admin", ADMIN_PASSWORD)
             target = [s for s in admin.result("session.list")["sessions"]
-                      if s["terminal"] == "till-4"][0]
+                      if s["terminal"] == "till-3" and s["username"] == "clk1"][-1]
             admin.result("session.end", {"session_id": target["session_id"]})
-        # The terminal learns it when it next speaks for the session: here, on reconnect.
-        srv.signal(signal.SIGKILL)
-        srv.proc.wait(5)
-        srv = start_server(tmp_path, demo_db.db.name, port=srv.port)
-        term.wait_for("You are logged out", timeout_s=10)
+        term.wait_for("You are logged out: the session was ended (ended_by_admin)")
         term.wait_for_count("Username:", 2)
         assert "not logged in (read-only)" in term.bottom_line()
         log_in(term, "clk1")
         term.wait_for("clk1 (clerk)")
     finally:
         term.close()
-        srv.stop()
+
+
+def test_a_notice_appears_without_disturbing_what_the_clerk_is_typing(terminal_env, server):
+    term = open_terminal(terminal_env)
+    try:
+        log_in(term, "clk1")
+        term.wait_for(MENU)
+        term.type("hel")  # half-typed at the menu prompt
+        with server.client() as mgr:
+            mgr.login("mgr1", STAFF_PASSWORD)
+            mgr.result("notice.send", {"text": "Till 2 is out of receipt paper"})
+        term.wait_for("Notice from mgr1: Till 2 is out of receipt paper")
+        term.wait_for("1 new event")
+        prompt_line = [x for x in term.screen().splitlines() if "videostore>" in x][-1]
+        assert prompt_line.rstrip().endswith("videostore> hel")
+        term.type("p")
+        term.send("Enter")
+        term.wait_for("Help: main menu")  # the line was kept whole: "help" was submitted
+    finally:
+        term.close()
+
+
+def test_notices_sent_while_away_are_shown_at_login(terminal_env, server, demo_db):
+    from tests.conftest import make_staff, unique_username
+    name = unique_username("away")
+    make_staff(demo_db, name, "clerk", 1)
+    with server.client() as mgr:
+        mgr.login("mgr1", STAFF_PASSWORD)
+        mgr.result("notice.send", {"text": "Stocktake on Sunday", "to": name})
+    term = open_terminal(terminal_env)
+    try:
+        log_in(term, name)
+        term.wait_for("Notice from mgr1 (to you): Stocktake on Sunday")
+        term.send("q")
+        assert term.exit_status() == 0
+    finally:
+        term.close()
+    with server.client() as again:  # shown once: now read
+        again.login(name, STAFF_PASSWORD)
+        assert again.result("notice.unread")["notices"] == []
