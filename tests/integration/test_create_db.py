@@ -11,7 +11,8 @@ from store.passwords import verify_password
 from tests.conftest import ADMIN_PASSWORD, new_db_name, run_main, settings_for
 
 TABLES = {"stores", "staff", "customers", "titles", "copies", "hires", "charges", "payments",
-          "holds", "sessions", "audit_log", "settings", "schema_version"}
+          "holds", "sessions", "audit_log", "settings", "schema_version",
+          "messages", "message_reads"}  # the last two from migration 0002
 
 
 def admin_db(settings):
