@@ -1,13 +1,20 @@
-"""Store server throughput and latency, against a bare baseline measured in the same run.
+"""Store server throughput and latency, against redis-server measured in the same run.
 
     python bench/server_bench.py [--connections 50] [--processes 2] [--seconds 5]
 
-The load comes from separate processes (so the client's GIL is not the server's), each
-running persistent connections that send one request, wait for its reply, and repeat.
-Baseline: a bare threaded line server (socketserver, one thread per connection, as ours)
-that answers every line with a constant reply: no JSON decoding, no dispatch, no clock.
-The ratio says what our protocol handling costs over that floor.
-Prints one line per figure; asserts nothing (a benchmark, not a test).
+Needs the private MariaDB running (`make up` or `make test` starts it): the bench makes a
+database of its own, starts a store server over it and drops it at the end. It starts
+redis-server itself on a free port (no persistence, no service) as the baseline.
+
+Persistent connections from separate load processes (so the client's GIL is not the
+server's), one request in flight per connection, closed loop. Workloads, same harness:
+  clock:     store server `time`                      vs redis PING
+  lock pair: `lock.acquire` + `lock.release` (one      vs SET key 1 NX PX 30000 + DEL key
+             resource per connection, all through
+             real sessions)
+Also a bare threaded line server answering a constant (the floor for any threaded Python
+JSON-lines server). Prints one line per figure; asserts nothing (a benchmark, not a test).
+Targets (issue 3/7): ratio to redis >= 0.5, p99 <= 2 ms at 50 connections.
 """
 from __future__ import annotations
 
@@ -15,6 +22,8 @@ import argparse
 import json
 import multiprocessing as mp
 import os
+import secrets
+import shutil
 import socket
 import socketserver
 import statistics
@@ -25,7 +34,90 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
+
+# --- what each target's requests look like --------------------------------------------------
+
+def resp(*words: str) -> bytes:
+    """A redis command in RESP."""
+    return b"".join([f"*{len(words)}\r\n".encode()]
+                    + [f"${len(w)}\r\n{w}\r\n".encode() for w in words])
+
+
+def ours(op: str, args: dict | None = None) -> bytes:
+    return json.dumps({"id": 1, "op": op, "args": args or {}}).encode() + b"\n"
+
+
+def cycle_for(target: str, workload: str, index: int) -> list[bytes]:
+    """The requests of one measured cycle on connection `index`."""
+    if target == "redis":
+        if workload == "clock":
+            return [resp("PING")]
+        key = f"lock:copy:{index + 1}"
+        return [resp("SET", key, "1", "NX", "PX", "30000"), resp("DEL", key)]
+    if target == "bare":
+        return [ours("ping")]
+    if workload == "clock":
+        return [ours("time")]
+    resource = {"resource": f"copy:{index + 1}", "ttl_s": 30}
+    return [ours("lock.acquire", resource), ours("lock.release", resource)]
+
+
+# --- the load --------------------------------------------------------------------------------
+
+def _load(port: int, target: str, workload: str, first: int, connections: int,
+          setup: bytes, seconds: float, out: "mp.Queue[list[float]]") -> None:
+    """One load process: `connections` threads, each a persistent connection."""
+    results: list[list[float]] = []
+    start = threading.Barrier(connections)
+
+    def worker(index: int) -> None:
+        sock = socket.create_connection(("127.0.0.1", port))
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        stream = sock.makefile("rb")
+        if setup:
+            sock.sendall(setup)
+            stream.readline()
+        requests = cycle_for(target, workload, index)
+        latencies: list[float] = []
+        start.wait()
+        end = time.perf_counter() + seconds
+        while (t0 := time.perf_counter()) < end:
+            for request in requests:
+                sock.sendall(request)
+                stream.readline()
+            latencies.append(time.perf_counter() - t0)
+        results.append(latencies)
+        sock.close()
+
+    threads = [threading.Thread(target=worker, args=(first + i,)) for i in range(connections)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    out.put([x for r in results for x in r])
+
+
+def measure(port: int, target: str, workload: str, connections: int, processes: int,
+            seconds: float, setup: bytes = b"") -> dict[str, float]:
+    out: "mp.Queue[list[float]]" = mp.Queue()
+    per = [connections // processes + (1 if i < connections % processes else 0)
+           for i in range(processes)]
+    firsts = [sum(per[:i]) for i in range(processes)]
+    procs = [mp.Process(target=_load, args=(port, target, workload, f, n, setup, seconds, out))
+             for f, n in zip(firsts, per, strict=True) if n]
+    for p in procs:
+        p.start()
+    latencies = sorted(x for _ in procs for x in out.get())
+    for p in procs:
+        p.join()
+    return {"per_s": len(latencies) / seconds,
+            "p50_ms": statistics.median(latencies) * 1000,
+            "p99_ms": latencies[max(0, int(len(latencies) * 0.99) - 1)] * 1000}
+
+
+# --- the servers -----------------------------------------------------------------------------
 
 class _Bare(socketserver.StreamRequestHandler):
     def handle(self) -> None:
@@ -45,55 +137,57 @@ def _bare_server(ready: "mp.Queue[int]") -> None:
     server.serve_forever()
 
 
-def _load(port: int, op: str, connections: int, seconds: float, out: "mp.Queue[list[float]]") -> None:
-    """One load process: `connections` threads, each a persistent connection."""
-    line = json.dumps({"id": 1, "op": op}).encode() + b"\n"
-    results: list[list[float]] = []
-    start = threading.Barrier(connections)
-
-    def worker() -> None:
-        sock = socket.create_connection(("127.0.0.1", port))
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        stream = sock.makefile("rb")
-        latencies: list[float] = []
-        start.wait()
-        end = time.perf_counter() + seconds
-        while (t0 := time.perf_counter()) < end:
-            sock.sendall(line)
-            stream.readline()
-            latencies.append(time.perf_counter() - t0)
-        results.append(latencies)
-        sock.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(connections)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    out.put([x for r in results for x in r])
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
-def measure(port: int, op: str, connections: int, processes: int, seconds: float) -> dict[str, float]:
-    out: "mp.Queue[list[float]]" = mp.Queue()
-    per = [connections // processes + (1 if i < connections % processes else 0)
-           for i in range(processes)]
-    procs = [mp.Process(target=_load, args=(port, op, n, seconds, out)) for n in per if n]
-    for p in procs:
-        p.start()
-    latencies = [x for _ in procs for x in out.get()]
-    for p in procs:
-        p.join()
-    latencies.sort()
-    return {"ops_s": len(latencies) / seconds,
-            "p50_ms": statistics.median(latencies) * 1000,
-            "p99_ms": latencies[int(len(latencies) * 0.99) - 1] * 1000}
+def start_redis() -> tuple[subprocess.Popen, int]:
+    binary = shutil.which("redis-server") or "/usr/bin/redis-server"
+    if not os.access(binary, os.X_OK):
+        raise SystemExit("redis-server is not installed: run `make setup` (Debian's "
+                         "redis-server is the baseline of this bench)")
+    port = free_port()
+    proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                             "--appendonly", "no", "--daemonize", "no"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5) as s:
+                s.sendall(resp("PING"))
+                if s.recv(16).startswith(b"+PONG"):
+                    return proc, port
+        except OSError:
+            time.sleep(0.05)
+    raise SystemExit("redis-server did not start")
 
 
-def start_store_server() -> tuple[subprocess.Popen, int]:
-    proc = subprocess.Popen([sys.executable, str(ROOT / "server.py"), "--port", "0"],
-                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+def start_store_server(db_name: str) -> tuple[subprocess.Popen, int]:
+    # Closed-loop load sends far more than a terminal would: lift the per-connection rate.
+    env = {**os.environ, "VIDEOSTORE_SERVER_REQUESTS_PER_S": "1000000",
+           "VIDEOSTORE_SERVER_REQUEST_BURST": "1000000"}
+    proc = subprocess.Popen([sys.executable, str(ROOT / "server.py"), "--port", "0",
+                             "--db-name", db_name], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     line = proc.stdout.readline().decode()  # type: ignore[union-attr]
+    if not line.startswith("listening on"):
+        raise SystemExit(f"the store server did not start: {line!r}")
     return proc, int(line.rsplit(":", 1)[1])
+
+
+def session_token(port: int, password: str) -> str:
+    with socket.create_connection(("127.0.0.1", port)) as s:
+        s.sendall(ours("login", {"username": "admin", "password": password, "terminal": "bench"}))
+        reply = json.loads(s.makefile("rb").readline())
+    return reply["result"]["token"]
+
+
+def report(label: str, r: dict[str, float], unit: str, baseline: dict[str, float] | None) -> None:
+    ratio = f"  ratio to redis {r['per_s'] / baseline['per_s']:.2f}" if baseline else ""
+    print(f"{label:<44} {r['per_s']:>9,.0f} {unit}/s  p50 {r['p50_ms']:6.3f} ms  "
+          f"p99 {r['p99_ms']:6.3f} ms{ratio}")
 
 
 def main() -> None:
@@ -102,28 +196,43 @@ def main() -> None:
     p.add_argument("--processes", type=int, default=2)
     p.add_argument("--seconds", type=float, default=5.0)
     args = p.parse_args()
+    shape = (args.connections, args.processes, args.seconds)
+
+    from db.create import drop_database
+    from db.settings import load_settings
+    from store.setup import create_store_database
+    db_name = f"vsbench_{os.getpid()}"
+    settings = load_settings({"db.name": db_name})
+    password = secrets.token_urlsafe(12)
+    create_store_database(settings, "admin", password, store_name="Bench")
 
     ready: "mp.Queue[int]" = mp.Queue()
     bare = mp.Process(target=_bare_server, args=(ready,), daemon=True)
     bare.start()
-    bare_port = ready.get()
-    store, store_port = start_store_server()
+    redis, redis_port = start_redis()
+    store, store_port = start_store_server(db_name)
     try:
-        shape = (args.connections, args.processes, args.seconds)
-        baseline = measure(bare_port, "ping", *shape)
-        print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; "
-              f"{args.connections} connections from {args.processes} processes, "
-              f"{args.seconds:g} s each")
-        print(f"baseline bare line server: {baseline['ops_s']:,.0f} req/s  "
-              f"p50 {baseline['p50_ms']:.3f} ms  p99 {baseline['p99_ms']:.3f} ms")
-        for op in ("ping", "time"):
-            r = measure(store_port, op, *shape)
-            print(f"store server {op:<5}: {r['ops_s']:,.0f} req/s  p50 {r['p50_ms']:.3f} ms  "
-                  f"p99 {r['p99_ms']:.3f} ms  ratio to baseline {r['ops_s'] / baseline['ops_s']:.2f}")
+        resume = ours("resume", {"token": session_token(store_port, password)})
+        import mysql.connector
+        print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, "
+              f"mysql-connector {mysql.connector.__version__}; {args.connections} connections "
+              f"from {args.processes} processes, {args.seconds:g} s per figure")
+        report("floor: bare threaded line server", measure(ready.get(), "bare", "clock", *shape),
+               "req", None)
+        redis_clock = measure(redis_port, "redis", "clock", *shape)
+        report("redis-server PING", redis_clock, "req", None)
+        report("store server time", measure(store_port, "ours", "clock", *shape, setup=resume),
+               "req", redis_clock)
+        redis_lock = measure(redis_port, "redis", "lock", *shape)
+        report("redis-server SET NX PX + DEL", redis_lock, "pair", None)
+        report("store server lock.acquire + lock.release",
+               measure(store_port, "ours", "lock", *shape, setup=resume), "pair", redis_lock)
     finally:
-        store.terminate()
-        store.wait(10)
+        for proc in (store, redis):
+            proc.terminate()
+            proc.wait(10)
         bare.terminate()
+        drop_database(settings)
 
 
 if __name__ == "__main__":

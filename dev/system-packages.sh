@@ -1,7 +1,9 @@
 #!/bin/sh
 # Debian packages Videostore needs for development, demos and tests: a MariaDB server and
 # client for the private instance, tmux for the terminal's end-to-end tests, nc for poking
-# the store server by hand, python3-venv for the virtualenv. Installs only what is missing.
+# the store server by hand, python3-venv for the virtualenv, redis-server as the baseline
+# of the server benchmark (started privately by the bench; never as a service). Installs
+# only what is missing.
 set -eu
 
 need=""
@@ -10,6 +12,7 @@ command -v mariadb >/dev/null 2>&1 || need="$need mariadb-client"
 command -v mariadb-dump >/dev/null 2>&1 || need="$need mariadb-client"
 command -v tmux >/dev/null 2>&1 || need="$need tmux"
 command -v nc >/dev/null 2>&1 || need="$need netcat-openbsd"
+command -v redis-server >/dev/null 2>&1 || need="$need redis-server"
 python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || need="$need python3-venv"
 need=$(echo $need | tr ' ' '\n' | sort -u | xargs)
 
@@ -23,8 +26,8 @@ if [ "$(id -u)" != 0 ]; then
 fi
 
 echo "Installing Debian packages: $need"
-# Installing mariadb-server must not start the system's MariaDB service: we run a private
-# instance under var/. A policy-rc.d that denies every start does that for the install only.
+# Installing mariadb-server or redis-server must not start a system service: we run
+# private instances. A policy-rc.d that denies every start does that for the install only.
 made_policy=""
 if [ ! -e /usr/sbin/policy-rc.d ]; then
     printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
