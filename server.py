@@ -11,7 +11,7 @@ import sys
 
 from db.settings import ConfigError, load_settings
 from store.logs import setup_logging
-from store.server_app import build_server, serve_until_signalled
+from store.server_app import build_server, raise_open_file_limit, serve_until_signalled
 
 log = logging.getLogger("server")
 
@@ -40,6 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     setup_logging(settings.log_dir / "server.log", to_stderr=True)
     for warning in settings.warnings:
         log.warning(warning)
+    raise_open_file_limit()
     try:
         server = build_server(settings, test_clock=args.test_clock)
     except OSError as e:

@@ -37,6 +37,12 @@ def touch(tx: Tx, session_id: int, now: datetime, client_addr: str | None = None
                    (now, client_addr, session_id))
 
 
+def touch_many(tx: Tx, seen: list[tuple[int, datetime]]) -> None:
+    """last_seen_at for many sessions at once: [(session id, when)]."""
+    tx.many("UPDATE sessions SET last_seen_at = %s WHERE id = %s AND last_seen_at < %s",
+            [(when, session_id, when) for session_id, when in seen])
+
+
 def end_session(tx: Tx, session_id: int, reason: str, now: datetime) -> int:
     return tx.execute("UPDATE sessions SET ended_at = %s, end_reason = %s "
                       "WHERE id = %s AND ended_at IS NULL", (now, reason, session_id))

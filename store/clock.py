@@ -39,6 +39,13 @@ class Clock:
         return self.now()
 
 
+def utc(moment: datetime | None) -> datetime | None:
+    """A DATETIME from the database (naive, UTC by convention) as an aware datetime."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=timezone.utc)
+
+
 def to_wire(moment: datetime) -> dict[str, object]:
     """A time as the protocol sends it: ISO 8601 in UTC and epoch milliseconds."""
     utc = moment.astimezone(timezone.utc)

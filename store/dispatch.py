@@ -4,6 +4,10 @@ This is the one place where errors become error replies: a StoreError keeps its 
 data-layer error becomes the StoreError a clerk can act on, anything else is a bug that is
 logged with its traceback and answered INTERNAL. The connection survives all of them.
 It is also the one place where an op's role (store/roles.py) is checked, before the op runs.
+
+`inline` names the ops that only touch memory (the clock, locks, events): the server runs
+them on its loop thread at once. Every other op may wait (the database, the password KDF)
+and runs on a worker thread; an op is inline only when its group says so.
 """
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ from store import protocol
 from store import roles
 from store.errors import (Forbidden, Internal, StoreError, Unauthenticated, UnknownOp,
                           from_db_error)
+from store.protocol import Request
 from store.server import Connection
 from store.sessions import SessionService
 
@@ -25,19 +30,30 @@ Handler = Callable[[Connection, dict[str, Any]], dict[str, Any]]
 
 class Dispatcher:
     def __init__(self, handlers: dict[str, Handler], sessions: SessionService,
+                 inline: frozenset[str] = frozenset(),
                  on_disconnect: Callable[[Connection], None] | None = None):
         unguarded = sorted(set(handlers) - set(roles.OP_ROLES))
         if unguarded:
             raise ValueError(f"ops without a role rule in store/roles.py: {unguarded}")
         self.handlers = handlers
         self.sessions = sessions
+        self.inline = inline
         self._on_disconnect = on_disconnect
 
-    def dispatch(self, conn: Connection, line: bytes) -> bytes:
+    def decode(self, line: bytes) -> Request | bytes:
+        """The request on `line`, or the error reply for a line that is not one."""
         try:
-            request = protocol.decode_request(line)
+            return protocol.decode_request(line)
         except StoreError as e:
             return protocol.encode_error(protocol.request_id_of(line), e)
+
+    def runs_inline(self, request: Request) -> bool:
+        """Whether the op never waits (and so runs on the server's loop thread). An unknown
+        op is answered at once too."""
+        return request.op in self.inline or request.op not in self.handlers
+
+    def run(self, conn: Connection, request: Request) -> bytes:
+        """Check the session and role, run the op; its reply line, whatever happens."""
         handler = self.handlers.get(request.op)
         if handler is None:
             return protocol.encode_error(request.id, UnknownOp(
@@ -71,6 +87,10 @@ class Dispatcher:
         if not roles.allowed(session.role, needed):
             raise Forbidden(f"{op} needs the {needed} role (you are {session.role})",
                             {"needs": needed})
+        if session.must_enroll_totp and op not in roles.WHILE_ENROLLING:
+            raise Forbidden(f"set up two-factor login first: {op} is refused until you have "
+                            f"(totp.enroll, then totp.confirm with a code from the app)",
+                            {"must_enroll_totp": True})
 
     def disconnected(self, conn: Connection) -> None:
         if self._on_disconnect:

@@ -9,10 +9,10 @@ from db import messages as sql
 from db import staff as staff_sql
 from db.database import Database, Tx
 from store import roles, unit
-from store.clock import Clock, to_wire
+from store.clock import Clock, to_wire, utc
 from store.errors import Forbidden, NotFound, ValidationError
 from store.events import EventHub
-from store.sessions import Session, utc
+from store.sessions import Session
 
 MAX_LENGTH = 1000
 UNREAD_LIMIT = 50

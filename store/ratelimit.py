@@ -1,5 +1,5 @@
 """A token bucket: `rate` requests a second on average, bursts of up to `burst`.
-Not thread-safe by design: each connection owns one and only its handler thread uses it."""
+Not thread-safe by design: each connection owns one, used only by the server's loop thread."""
 from __future__ import annotations
 
 import time

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import resource
 import signal
 import threading
 from datetime import timedelta
@@ -18,11 +19,15 @@ from store.ops.auth import AuthOps
 from store.ops.core import CoreOps
 from store.ops.events import EventOps
 from store.ops.locking import LockOps
+from store.ops.twofactor import TwoFactorOps
 from store.server import Limits, StoreServer
 from store.sessions import SessionService
 from store.staff import StaffAdmin
+from store.twofactor import TwoFactor
 
 log = logging.getLogger(__name__)
+
+ACTIVITY_FLUSH_S = 10.0  # how often sessions' activity reaches the database (off the loop)
 
 
 def build_server(settings: Settings, test_clock: bool = False) -> StoreServer:
@@ -49,15 +54,33 @@ def build_server(settings: Settings, test_clock: bool = False) -> StoreServer:
         **CoreOps(clock, connection_count, database, sessions, locks, hub).handlers(),
         **AuthOps(sessions, locks).handlers(),
         **AdminOps(StaffAdmin(database, clock, sessions), sessions, locks).handlers(),
+        **TwoFactorOps(TwoFactor(database, clock, sessions)).handlers(),
         **LockOps(locks).handlers(),
         **EventOps(hub, Notices(database, clock, hub)).handlers(),
     }
+    inline = CoreOps.INLINE | AuthOps.INLINE | LockOps.INLINE | EventOps.INLINE
     s = settings.server
     limits = Limits(s.max_line_bytes, s.max_connections, s.unauth_idle_s, s.requests_per_s,
                     s.request_burst)
-    server = StoreServer((s.host, s.port), Dispatcher(handlers, sessions, on_disconnect=hub.unsubscribe),
-                         limits)
+    dispatcher = Dispatcher(handlers, sessions, inline, on_disconnect=hub.unsubscribe)
+    server = StoreServer((s.host, s.port), dispatcher, limits)
+    sessions.defer = server.submit
+    server.every(ACTIVITY_FLUSH_S, sessions.flush_activity)
+    server.every(ACTIVITY_FLUSH_S, locks.sweep)
     return server
+
+
+def raise_open_file_limit() -> int:
+    """Let the process hold as many sockets as the system allows (each client is one);
+    the new soft limit."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = hard if hard != resource.RLIM_INFINITY else max(soft, 65536)
+    if soft < wanted:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+        except (ValueError, OSError):
+            return soft
+    return wanted
 
 
 def serve_until_signalled(server: StoreServer, grace_s: float) -> None:
@@ -65,7 +88,7 @@ def serve_until_signalled(server: StoreServer, grace_s: float) -> None:
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
-    worker = threading.Thread(target=server.serve_forever, name="accept", daemon=True)
+    worker = threading.Thread(target=server.serve_forever, name="loop", daemon=True)
     worker.start()
     host, port = server.address
     log.info("store server listening on %s:%d", host, port)

@@ -4,7 +4,16 @@ The `sessions` table is the truth (so a session outlives a server restart and a 
 can resume it); `_live` caches the sessions this server has seen, keyed by id, so a
 request costs no query. Invariants (under `_lock`): a session in `_live` has not ended;
 `last_seen` only moves forward; a session idle longer than `idle` is ended on first sight.
-The database learns `last_seen` at most once a minute per session.
+`check`, run before every request, touches memory only (it runs on the server's loop
+thread): the database learns `last_seen` from `flush_activity`, which the server calls
+every few seconds off the loop, at most once a minute per session; an expiry noticed by
+`check` is written through `defer`.
+
+An account with a TOTP secret logs in with its password and then a code (store/totp.py):
+a right password without a code is answered OTP_REQUIRED (not a failure), a wrong code
+counts as a failed login, and each code's time step is good once per account (`_otp_steps`).
+While the shop requires it, an admin without a secret gets a session that must set
+two-factor up first (`must_enroll_totp`; store/twofactor.py holds such a session to that).
 
 Passwords are checked with scrypt in the caller's own thread (the KDF releases the GIL, so
 other clients are not stalled); `_kdf_slots` bounds how many run at once (64 MiB each).
@@ -14,17 +23,20 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable
+from typing import Any, Callable, NoReturn
 
 from db import sessions as sql
+from db import shop_settings
 from db import staff as staff_sql
 from db.database import Database
-from store import auth, unit
-from store.clock import Clock, to_wire
-from store.errors import AccountLocked, RateLimited, Unauthenticated
+from store import auth, totp, unit
+from store.clock import Clock, to_wire, utc
+from store.errors import AccountLocked, OtpRequired, RateLimited, Unauthenticated
 from store.passwords import hash_password, verify_password
 
 LOGIN_FAILED = "wrong username or password"
+OTP_FAILED = "wrong code, or a code already used: enter the current one from your authenticator app"
+OTP_ASKED = "enter the 6-digit code from your authenticator app"
 PERSIST_EVERY = timedelta(minutes=1)
 KDF_CONCURRENCY = 2
 # Verified when the username is unknown, so a wrong name costs as long as a wrong password.
@@ -42,6 +54,10 @@ class Session:
     client_addr: str
     last_seen: datetime
     persisted: datetime = field(repr=False, default=datetime.min.replace(tzinfo=timezone.utc))
+    # Until two-factor is set up, only roles.WHILE_ENROLLING may run (store/dispatch.py).
+    must_enroll_totp: bool = False
+    # A TOTP secret offered by totp.enroll, waiting for totp.confirm; never shown again.
+    pending_totp: str | None = field(repr=False, default=None)
 
     def user(self) -> dict[str, Any]:
         return {"id": self.staff_id, "username": self.username, "role": self.role,
@@ -53,13 +69,6 @@ class Session:
                 "client_addr": self.client_addr, "last_seen": to_wire(self.last_seen)}
 
 
-def utc(moment: datetime | None) -> datetime | None:
-    """A DATETIME from the database (naive, UTC by convention) as an aware datetime."""
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=timezone.utc)
-
-
 class SessionService:
     def __init__(self, database: Database, clock: Clock, idle: timedelta):
         self.database, self.clock, self.idle = database, clock, idle
@@ -67,17 +76,22 @@ class SessionService:
         self._lock = threading.Lock()
         # Told (session id, reason) whenever a session ends; the server wires it to events.
         self.on_end: Callable[[int, str], None] | None = None
+        # Runs database work noticed on the loop thread (an expiry) off it; the server
+        # wires it to its worker pool. Inline by default (tests, tools).
+        self.defer: Callable[[Callable[[], None]], None] = lambda work: work()
         self._kdf_slots = threading.BoundedSemaphore(KDF_CONCURRENCY)
         self._address_failures = auth.FailureCounter(auth.ADDRESS_FAILURES, auth.ADDRESS_WINDOW)
         # Failures for usernames that do not exist, so they lock like real ones and the
         # answer never tells whether a username exists.
         self._unknown = auth.FailureCounter(auth.MAX_FAILED_LOGINS, auth.LOCKOUT)
+        self._otp_steps = auth.UsedOtpSteps()
 
     # --- login, resume, logout ----------------------------------------------------------
 
-    def login(self, username: str, password: str, terminal: str,
-              address: str) -> tuple[str, Session]:
-        """A new session and its token; Unauthenticated, AccountLocked or RateLimited."""
+    def login(self, username: str, password: str, terminal: str, address: str,
+              otp: str | None = None) -> tuple[str, Session]:
+        """A new session and its token; Unauthenticated, AccountLocked, RateLimited, or
+        OtpRequired (the password was right; send it again with the code)."""
         now = self.clock.now()
         host = address.rsplit(":", 1)[0]
         wait = self._address_failures.retry_after(host, now)
@@ -92,23 +106,39 @@ class SessionService:
         if auth.is_locked(locked_until, now):
             raise _account_locked(locked_until)  # type: ignore[arg-type]
         if not (self._verify(password, row["password_hash"]) and row["active"]):
-            self._address_failures.record(host, now)
-            failed, until = auth.after_failure(row["failed_logins"], now)
-            unit.run(self.database,
-                     lambda tx: staff_sql.record_failure(tx, row["id"], failed, until, now))
-            raise Unauthenticated(LOGIN_FAILED)
+            self._fail(row, host, now, LOGIN_FAILED)
+        if row["totp_secret"]:
+            # Asked only now that the password matched: OTP_REQUIRED never tells whether
+            # an unknown username exists.
+            code = (otp or "").strip()
+            if not code:
+                raise OtpRequired(OTP_ASKED)
+            step = totp.verify(row["totp_secret"], code, now.timestamp())
+            if step is None or not self.claim_otp_step(row["id"], step):
+                self._fail(row, host, now, OTP_FAILED)
         token = auth.new_token()
 
-        def start(tx: Any) -> int:
+        def start(tx: Any) -> tuple[int, str | None]:
             staff_sql.record_login(tx, row["id"], now)
-            return sql.insert_session(tx, row["id"], auth.token_hash(token), terminal,
-                                      address, now)
-        session_id = unit.run(self.database, start)
+            return (sql.insert_session(tx, row["id"], auth.token_hash(token), terminal,
+                                       address, now),
+                    shop_settings.get_setting(tx, auth.REQUIRE_TOTP_ADMINS))
+        session_id, require_admins = unit.run(self.database, start)
         session = Session(session_id, row["id"], row["username"], row["role"],
-                          row["store_id"], terminal, address, now, now)
+                          row["store_id"], terminal, address, now, now,
+                          must_enroll_totp=auth.must_enroll_totp(
+                              row["role"], bool(row["totp_secret"]), require_admins))
         with self._lock:
             self._live[session_id] = session
         return token, session
+
+    def _fail(self, row: dict[str, Any], host: str, now: datetime, message: str) -> NoReturn:
+        """A failed login of a known account: counted for the account and the address."""
+        self._address_failures.record(host, now)
+        failed, until = auth.after_failure(row["failed_logins"], now)
+        unit.run(self.database,
+                 lambda tx: staff_sql.record_failure(tx, row["id"], failed, until, now))
+        raise Unauthenticated(message)
 
     def _fail_unknown(self, name: str, password: str, host: str, now: datetime) -> None:
         self._verify(password, _DUMMY_HASH)
@@ -134,15 +164,40 @@ class SessionService:
         if session is None:
             session = Session(row["id"], row["staff_id"], row["username"], row["role"],
                               row["store_id"], row["terminal"], address,
-                              utc(row["last_seen_at"]), utc(row["last_seen_at"]))  # type: ignore[arg-type]
+                              utc(row["last_seen_at"]), utc(row["last_seen_at"]),  # type: ignore[arg-type]
+                              must_enroll_totp=self._must_enroll(row["staff_id"], row["role"]))
         if now - session.last_seen > self.idle:
             self.end(session.id, "expired")
             raise Unauthenticated("the session expired after inactivity; log in again")
         session.client_addr = address
         with self._lock:
             self._live[session.id] = session
-        self.touch(session, force=True)
+        self.touch(session)
         return session
+
+    def _must_enroll(self, staff_id: int, role: str) -> bool:
+        """For a session seen again after a restart (what its login was told is not
+        stored): whether it must set up two-factor before anything else."""
+        def read(tx: Any) -> tuple[bool, str | None]:
+            staff = staff_sql.get_by_id(tx, staff_id)
+            return (bool(staff and staff["totp_secret"]),
+                    shop_settings.get_setting(tx, auth.REQUIRE_TOTP_ADMINS))
+        has_secret, require_admins = unit.run(self.database, read)
+        return auth.must_enroll_totp(role, has_secret, require_admins)
+
+    # --- two-factor ---------------------------------------------------------------------
+
+    def claim_otp_step(self, staff_id: int, step: int) -> bool:
+        """Mark a TOTP time step used by `staff_id` (a login or a confirmed set-up); False
+        if it, or a later one, was used already."""
+        return self._otp_steps.claim(staff_id, step)
+
+    def totp_enrolled(self, staff_id: int) -> None:
+        """Two-factor is set up for `staff_id`: their live sessions may do everything."""
+        with self._lock:
+            for session in self._live.values():
+                if session.staff_id == staff_id:
+                    session.must_enroll_totp = False
 
     def end(self, session_id: int, reason: str) -> Session | None:
         """End a session (logout, expiry, an admin); the ended session, if it was live."""
@@ -172,23 +227,43 @@ class SessionService:
     # --- every request ------------------------------------------------------------------
 
     def check(self, session: Session) -> None:
-        """Raise Unauthenticated unless `session` is live; then note the activity."""
+        """Raise Unauthenticated unless `session` is live; then note the activity.
+        Memory only: the server runs it before every request, on its loop thread."""
+        now = self.clock.now()
         with self._lock:
             live = self._live.get(session.id) is session
+            expired = live and now - session.last_seen > self.idle
+            if expired:
+                del self._live[session.id]
+        if expired:
+            self.defer(lambda: self.end(session.id, "expired"))
+            raise Unauthenticated("the session expired after inactivity; log in again")
         if not live:
             raise Unauthenticated("your session has ended; log in again")
-        if self.clock.now() - session.last_seen > self.idle:
-            self.end(session.id, "expired")
-            raise Unauthenticated("the session expired after inactivity; log in again")
-        self.touch(session)
+        if now > session.last_seen:
+            session.last_seen = now
 
-    def touch(self, session: Session, force: bool = False) -> None:
+    def touch(self, session: Session) -> None:
+        """Note activity now, and write it to the database at once."""
         now = self.clock.now()
         session.last_seen = max(session.last_seen, now)
-        if force or now - session.persisted >= PERSIST_EVERY:
-            session.persisted = now
-            unit.run(self.database,
-                     lambda tx: sql.touch(tx, session.id, now, session.client_addr))
+        session.persisted = now
+        unit.run(self.database, lambda tx: sql.touch(tx, session.id, now, session.client_addr))
+
+    def flush_activity(self) -> int:
+        """Write `last_seen` of the sessions active since it was last written (at most once
+        a minute each); how many. A resume after a restart reads it back."""
+        with self._lock:
+            due = [(s.id, s.last_seen) for s in self._live.values()
+                   if s.last_seen - s.persisted >= PERSIST_EVERY]
+        if not due:
+            return 0
+        unit.run(self.database, lambda tx: sql.touch_many(tx, due))
+        with self._lock:
+            for session_id, seen in due:
+                if (session := self._live.get(session_id)) is not None:
+                    session.persisted = max(session.persisted, seen)
+        return len(due)
 
     def live_count(self) -> int:
         with self._lock:

@@ -15,6 +15,9 @@ from store.sessions import SessionService
 
 
 class CoreOps:
+    # Ops that only read memory run on the server's loop thread (store/dispatch.py).
+    INLINE = frozenset({"hello", "ping", "time", "clock.advance"})
+
     def __init__(self, clock: Clock, connection_count: Callable[[], int],
                  database: Database | None = None, sessions: SessionService | None = None,
                  locks: LockService | None = None, hub: EventHub | None = None):

@@ -17,6 +17,8 @@ MAX_DATA_BYTES = 4096
 
 
 class EventOps:
+    INLINE = frozenset({"subscribe", "publish"})  # notices are stored: they wait
+
     def __init__(self, hub: EventHub, notices: Notices):
         self.hub, self.notices = hub, notices
 

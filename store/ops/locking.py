@@ -10,6 +10,8 @@ from store.server import Connection
 
 
 class LockOps:
+    INLINE = frozenset({"lock.acquire", "lock.renew", "lock.release", "lock.list"})
+
     def __init__(self, locks: LockService):
         self.locks = locks
 
