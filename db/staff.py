@@ -56,3 +56,15 @@ def set_active(tx: Tx, staff_id: int, active: bool, now: datetime) -> None:
 def unlock(tx: Tx, staff_id: int, now: datetime) -> None:
     tx.execute("UPDATE staff SET failed_logins = 0, locked_until = NULL, updated_at = %s "
                "WHERE id = %s", (now, staff_id))
+
+
+def set_totp_secret(tx: Tx, staff_id: int, secret: str, now: datetime) -> int:
+    """Store a TOTP secret for an account that has none; rows changed (0: it has one)."""
+    return tx.execute("UPDATE staff SET totp_secret = %s, updated_at = %s "
+                      "WHERE id = %s AND totp_secret IS NULL", (secret, now, staff_id))
+
+
+def clear_totp_secret(tx: Tx, staff_id: int, now: datetime) -> int:
+    """Remove an account's TOTP secret (two-factor off until set up again); rows changed."""
+    return tx.execute("UPDATE staff SET totp_secret = NULL, updated_at = %s "
+                      "WHERE id = %s AND totp_secret IS NOT NULL", (now, staff_id))

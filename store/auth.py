@@ -1,5 +1,6 @@
 """Login rules as pure functions and small in-memory counters (no I/O): lockout after
-failed logins in a row, a limit on failed attempts per client address, session tokens."""
+failed logins in a row, a limit on failed attempts per client address, session tokens,
+who must set up two-factor login, and the one-time use of each two-factor code."""
 from __future__ import annotations
 
 import hashlib
@@ -8,10 +9,13 @@ import threading
 from collections import deque
 from datetime import datetime, timedelta
 
+from store.roles import ADMIN
+
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
 ADDRESS_FAILURES = 20            # failed logins one client address may make ...
 ADDRESS_WINDOW = timedelta(minutes=5)   # ... within this window
+REQUIRE_TOTP_ADMINS = "require_totp_admins"  # the shop setting: '1' makes admins use TOTP
 
 
 def after_failure(failed_logins: int, now: datetime) -> tuple[int, datetime | None]:
@@ -24,6 +28,12 @@ def after_failure(failed_logins: int, now: datetime) -> tuple[int, datetime | No
 
 def is_locked(locked_until: datetime | None, now: datetime) -> bool:
     return locked_until is not None and locked_until > now
+
+
+def must_enroll_totp(role: str, has_secret: bool, require_admins: str | None) -> bool:
+    """Whether a login must set up two-factor before anything else: an admin without a
+    TOTP secret, while the shop's `require_totp_admins` setting is '1'."""
+    return role == ADMIN and not has_secret and (require_admins or "").strip() == "1"
 
 
 def new_token() -> str:
@@ -72,3 +82,21 @@ class FailureCounter:
             self._seen.pop(key, None)
             times = self._seen.setdefault(key, deque())
         return times
+
+
+class UsedOtpSteps:
+    """The last TOTP time step each account used, so every code works once (RFC 6238
+    section 5.2): a step at or before the last one is refused. In memory: a restart
+    forgets it, and a code lives for a minute or two at most. Thread-safe."""
+
+    def __init__(self) -> None:
+        self._last: dict[int, int] = {}
+        self._lock = threading.Lock()
+
+    def claim(self, staff_id: int, step: int) -> bool:
+        """Use `step` for `staff_id`; False if it (or a later one) was used already."""
+        with self._lock:
+            if step <= self._last.get(staff_id, -1):
+                return False
+            self._last[staff_id] = step
+            return True

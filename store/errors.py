@@ -45,6 +45,12 @@ class Forbidden(StoreError):
     code = "FORBIDDEN"
 
 
+class OtpRequired(StoreError):
+    """The password was right and the account has two-factor login: send the code too.
+    Not a failed login."""
+    code = "OTP_REQUIRED"
+
+
 class AccountLocked(StoreError):
     """Too many failed logins in a row; details.until says when the lock ends."""
     code = "ACCOUNT_LOCKED"

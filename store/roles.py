@@ -22,9 +22,14 @@ OP_ROLES: dict[str, str] = {
     "notice.send": MANAGER,
     "status": MANAGER,
     "staff.add": MANAGER, "staff.reset_password": MANAGER, "staff.deactivate": MANAGER,
-    "staff.unlock": MANAGER, "staff.list": MANAGER,
+    "staff.unlock": MANAGER, "staff.list": MANAGER, "staff.totp_reset": MANAGER,
+    # Any role, for their own account (store/twofactor.py).
+    "totp.enroll": CLERK, "totp.confirm": CLERK,
     "session.list": MANAGER, "session.end": MANAGER,
 }
+
+# What a session may do while the shop makes it set up two-factor login first.
+WHILE_ENROLLING = frozenset({"totp.enroll", "totp.confirm", "whoami", "logout", "bye"})
 
 
 def allowed(role: str, needed: str) -> bool:

@@ -1,4 +1,4 @@
-"""Staff administration: accounts, passwords, deactivation, unlocking.
+"""Staff administration: accounts, passwords, deactivation, unlocking, two-factor resets.
 
 Admins manage everyone; managers manage the clerks of their own store (store/roles.py).
 Each change is one transaction with its audit_log row; a password is hashed before the
@@ -14,10 +14,10 @@ from db.audit import insert_audit
 from db.database import Database, Tx
 from db.errors import DuplicateKey, ForeignKeyViolation
 from store import roles, unit
-from store.clock import Clock, to_wire
+from store.clock import Clock, to_wire, utc
 from store.errors import BadRequest, Forbidden, NotFound, ValidationError
 from store.passwords import check_password, check_username, hash_password
-from store.sessions import Session, SessionService, utc
+from store.sessions import Session, SessionService
 
 
 def public_view(row: dict[str, Any]) -> dict[str, Any]:
@@ -26,6 +26,7 @@ def public_view(row: dict[str, Any]) -> dict[str, Any]:
     locked = utc(row["locked_until"])
     return {"id": row["id"], "username": row["username"], "full_name": row["full_name"],
             "role": row["role"], "store_id": row["store_id"], "active": bool(row["active"]),
+            "totp": bool(row["totp_secret"]),
             "locked_until": to_wire(locked) if locked else None,
             "last_login": to_wire(last) if last else None}
 
@@ -82,6 +83,14 @@ class StaffAdmin:
         self._change(actor, target, "staff.unlock",
                      lambda tx, now: sql.unlock(tx, target["id"], now))
         return {"username": target["username"], "locked_until": None}
+
+    def totp_reset(self, actor: Session, username: str) -> dict[str, Any]:
+        """Turn someone's two-factor login off (a lost phone): they log in with the password
+        alone until they set it up again (admins must, while the shop requires it)."""
+        target = self._target(actor, username)
+        self._change(actor, target, "staff.totp_reset",
+                     lambda tx, now: sql.clear_totp_secret(tx, target["id"], now))
+        return {"username": target["username"], "totp": False}
 
     def list(self, actor: Session, store_id: int | None) -> list[dict[str, Any]]:
         if actor.role != roles.ADMIN:

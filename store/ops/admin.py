@@ -19,6 +19,7 @@ class AdminOps:
     def handlers(self) -> dict[str, Callable[[Connection, dict[str, Any]], dict[str, Any]]]:
         return {"staff.add": self.staff_add, "staff.reset_password": self.reset_password,
                 "staff.deactivate": self.deactivate, "staff.unlock": self.unlock,
+                "staff.totp_reset": self.totp_reset,
                 "staff.list": self.staff_list, "session.list": self.session_list,
                 "session.end": self.session_end}
 
@@ -38,6 +39,9 @@ class AdminOps:
 
     def unlock(self, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
         return self.staff.unlock(conn.session, arg.text(args, "username", 64))
+
+    def totp_reset(self, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
+        return self.staff.totp_reset(conn.session, arg.text(args, "username", 64))
 
     def staff_list(self, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
         store_id = arg.integer(args, "store_id", 1, 2 ** 31) if "store_id" in args else None

@@ -11,6 +11,8 @@ from store.sessions import Session, SessionService
 
 
 class AuthOps:
+    INLINE = frozenset({"whoami"})  # the rest touch the database or the password KDF
+
     def __init__(self, sessions: SessionService, locks: LockService):
         self.sessions, self.locks = sessions, locks
 
@@ -21,7 +23,8 @@ class AuthOps:
     def login(self, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
         token, session = self.sessions.login(
             arg.text(args, "username", 64), arg.text(args, "password", 128),
-            arg.text(args, "terminal", 64, default=""), conn.address)
+            arg.text(args, "terminal", 64, default=""), conn.address,
+            arg.text(args, "otp", 32, default=""))
         conn.session = session
         return {"token": token, **self._describe(session)}
 
@@ -55,4 +58,5 @@ class AuthOps:
 
     def _describe(self, session: Session) -> dict[str, Any]:
         return {"user": session.user(), "session_id": session.id, "terminal": session.terminal,
-                "expires_at": to_wire(self.sessions.expires_at(session))}
+                "expires_at": to_wire(self.sessions.expires_at(session)),
+                "must_enroll_totp": session.must_enroll_totp}
