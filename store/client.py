@@ -12,8 +12,10 @@ connected, so the clerk is told instead of left waiting.
 
 After `login`, the client keeps the session's token (in memory only) and resumes the
 session on every reconnect, so a clerk never logs in again because the link dropped or the
-server restarted. When the server says the session has ended (logout elsewhere, expiry, an
-admin), `user` becomes None and `on_session_lost` is told why.
+server restarted; `on_resumed` then gets the server's answer, whose "locks" say which of the
+session's locks survived (store/leases.py checks them). When the server says the session has
+ended (logout elsewhere, expiry, an admin), `user` becomes None and `on_session_lost` is
+told why.
 """
 from __future__ import annotations
 
@@ -62,8 +64,10 @@ class StoreClient:
         self.on_event = on_event
         self._on_state = on_state
         self.on_session_lost = on_session_lost
+        self.on_resumed: Callable[[dict[str, Any]], None] | None = None
         self._token: str | None = None
         self.user: dict[str, Any] | None = None  # the logged-in staff member, if any
+        self.must_enroll_totp = False  # the session may only set up two-factor login yet
         self.topics: list[str] = []  # subscribed after every login and resume
         self._state = LinkState.DISCONNECTED
         self._state_changed = threading.Condition()
@@ -115,12 +119,30 @@ class StoreClient:
                 self._session_lost(e.message)
             raise
 
-    def login(self, username: str, password: str, terminal: str) -> dict[str, Any]:
-        """Log in; the result (user, expires_at). The token stays in memory for resuming."""
-        result = self.request("login", {"username": username, "password": password,
-                                        "terminal": terminal}, timeout_s=self.timeout_s + 10)
+    def login(self, username: str, password: str, terminal: str,
+              otp: str | None = None) -> dict[str, Any]:
+        """Log in (with the two-factor code when the account has one); the result (user,
+        expires_at, ...). The token stays in memory for resuming."""
+        args = {"username": username, "password": password, "terminal": terminal}
+        if otp is not None:
+            args["otp"] = otp
+        result = self.request("login", args, timeout_s=self.timeout_s + 10)
         self._token, self.user = result.pop("token"), result["user"]
-        self._subscribe()
+        self.must_enroll_totp = bool(result.get("must_enroll_totp"))
+        if not self.must_enroll_totp:  # such a session may not subscribe yet
+            self._subscribe()
+        return result
+
+    def enroll_totp(self) -> dict[str, Any]:
+        """A new two-factor secret for the logged-in account: {"secret", "uri"}, shown once."""
+        return self.request("totp.enroll")
+
+    def confirm_totp(self, code: str) -> dict[str, Any]:
+        """Store the secret from enroll_totp once `code` (from the app) matches it."""
+        result = self.request("totp.confirm", {"code": code})
+        if self.must_enroll_totp:
+            self.must_enroll_totp = False
+            self._subscribe()
         return result
 
     def unread_notices(self) -> list[dict[str, Any]]:
@@ -208,11 +230,15 @@ class StoreClient:
         if token is None:
             return
         try:
-            self._send("resume", {"token": token}, self.timeout_s)
+            result = self._send("resume", {"token": token}, self.timeout_s)
         except Unauthenticated as e:
             self._session_lost(e.message)
             return
-        self._subscribe()
+        self.must_enroll_totp = bool(result.get("must_enroll_totp"))
+        if not self.must_enroll_totp:
+            self._subscribe()
+        if self.on_resumed is not None:
+            self.on_resumed(result)
 
     def _subscribe(self) -> None:
         if self.topics:

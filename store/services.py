@@ -7,14 +7,18 @@ from db.database import Database
 from db.settings import Settings
 from store.client import StoreClient
 from store.errors import DatabaseMissing
+from store.leases import LeaseKeeper
 from store.stores import StoreInfo, Stores
+from store.videos import Videos
 
 
 @dataclass
 class TerminalServices:
     settings: Settings
     stores: Stores
+    videos: Videos
     client: StoreClient
+    leases: LeaseKeeper
     _database: Database
 
     def home_store(self) -> StoreInfo:
@@ -30,12 +34,17 @@ class TerminalServices:
         return self.stores.get(user["store_id"] if user else self.settings.terminal.store_id)
 
     def close(self) -> None:
+        self.leases.close()
         self.client.close()
         self._database.close()
 
 
 def open_terminal_services(settings: Settings) -> TerminalServices:
-    """Managers over a lazily connecting pool, and a (not yet started) server client."""
+    """Managers over a lazily connecting pool, a (not yet started) server client, and the
+    keeper of this terminal's locks, checked again after every reconnect."""
     database = Database.for_app(settings.db)
     client = StoreClient(settings.server.host, settings.server.port)
-    return TerminalServices(settings, Stores(database), client, database)
+    leases = LeaseKeeper(client)
+    client.on_resumed = lambda answer: leases.recheck(answer.get("locks", []))
+    return TerminalServices(settings, Stores(database), Videos(database), client, leases,
+                            database)

@@ -7,13 +7,17 @@ SQL or sockets: it works through the TerminalServices it is given.
 from __future__ import annotations
 
 import logging
+import queue
 import socket
 import sys
 import threading
-from typing import Callable
+from contextlib import contextmanager
+from typing import Callable, Iterator
 
 from prompt_toolkit import PromptSession, print_formatted_text
+from prompt_toolkit.completion import Completer, DummyCompleter
 from prompt_toolkit.history import DummyHistory
+from prompt_toolkit.key_binding import KeyBindings
 from prompt_toolkit.patch_stdout import patch_stdout
 from prompt_toolkit.shortcuts import confirm
 from prompt_toolkit.styles import Style
@@ -52,10 +56,26 @@ class TerminalApp:
         self._session_lost = threading.Event()
         self._lost_reason = ""
         self._menu: PromptSession[str] | None = None
+        self._forms: PromptSession[str] | None = None  # screens' questions: see prompt()
         self._new_events = 0  # since the clerk last chose something
+        self._watchers: list[Callable[[str, dict], None]] = []
+        self._event_work: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
 
     def say(self, text: str) -> None:
         print_formatted_text(text)
+
+    def prompt(self, message: str, *, is_password: bool = False, default: str = "",
+               completer: Completer | None = None,
+               key_bindings: KeyBindings | None = None) -> str:
+        """One answer typed on a screen (Ctrl-C raises KeyboardInterrupt, Ctrl-D EOFError).
+        Its session keeps no history, so no answer (never a password) can be recalled; every
+        setting is passed each time because a PromptSession keeps them for later prompts."""
+        if self._forms is None:
+            raise RuntimeError("prompt() is for screens, shown once the terminal runs")
+        self.services.leases.touch()  # the clerk is at work: keep their locks
+        return self._forms.prompt(message, is_password=is_password, default=default,
+                                  completer=completer or DummyCompleter(),
+                                  key_bindings=key_bindings or KeyBindings())
 
     def run(self) -> int:
         # Events arrive on another thread; printed through patch_stdout they appear above
@@ -71,13 +91,15 @@ class TerminalApp:
         client = self.services.client
         client.on_session_lost = self._on_session_lost
         client.on_event = self._on_event
+        self.services.leases.on_lost = self._on_lease_lost
+        threading.Thread(target=self._run_event_work, name="screen-events", daemon=True).start()
         client.topics = list(EVENT_TOPICS)
         client.start()
         if not client.wait_connected(SERVER_WAIT_S):
             self.say(f"The store server at {client.address} is not answering "
                      f"({client.last_error or 'no reply'}). The terminal keeps trying; start "
                      f"it with `make up` or `python server.py`.")
-        toolbar = make_toolbar(client, self._store_label, self._clerk_label, self._timezone,
+        toolbar = make_toolbar(client, self._store_label, self._clerk_label, self.timezone,
                                lambda: self._new_events)
         session: PromptSession[str] = PromptSession(bottom_toolbar=toolbar, style=STYLE,
                                                     refresh_interval=1.0)
@@ -85,6 +107,10 @@ class TerminalApp:
         # The login prompts keep no history at all: a password must never be recalled.
         login: PromptSession[str] = PromptSession(bottom_toolbar=toolbar, style=STYLE,
                                                   refresh_interval=1.0, history=DummyHistory())
+        self._forms = PromptSession(bottom_toolbar=toolbar, style=STYLE, refresh_interval=1.0,
+                                    history=DummyHistory())
+        # Typing on a screen is the clerk at work: their locks stay renewed (store/leases.py).
+        self._forms.default_buffer.on_text_changed += lambda _: self.services.leases.touch()
         try:
             self._log_in(login)
         except EOFError:
@@ -131,6 +157,21 @@ class TerminalApp:
         for notice in notices:
             self.say(notice_line(notice))
 
+    @contextmanager
+    def watch(self, callback: Callable[[str, dict], None]) -> Iterator[None]:
+        """Tell `callback(name, data)` of every pushed event while the block runs (a screen
+        that shows something another till may change). It runs on the terminal's event
+        thread, never the reader's, so a slow read of the database delays no reply."""
+        self._watchers.append(callback)
+        try:
+            yield
+        finally:
+            self._watchers.remove(callback)
+
+    def timezone(self) -> str:
+        """The store's time zone: every time on screen is shown in it."""
+        return self.store.timezone if self.store else "UTC"
+
     def _on_event(self, name: str, data: dict) -> None:
         """Called from the client's reader thread for every pushed event."""
         self._new_events += 1
@@ -139,15 +180,32 @@ class TerminalApp:
         elif name == "lagged":
             print(f"{data.get('dropped', 'Some')} live updates were missed; what you see may "
                   f"be out of date.")
+        for watcher in list(self._watchers):
+            self._event_work.put(lambda w=watcher: w(name, data))
+
+    def _run_event_work(self) -> None:
+        while True:
+            work = self._event_work.get()
+            try:
+                work()
+            except Exception:
+                log.exception("a screen's event handler failed")
+
+    def _on_lease_lost(self, resource: str, why: str) -> None:
+        print(f"You no longer hold {resource.replace(':', ' ')}: {why}.")
 
     def _on_session_lost(self, why: str) -> None:
-        """Called from the link thread: end the menu prompt now, so the menu loop shows the
-        login screen without waiting for a key."""
+        """Called from the link thread: end the prompt now (the menu's or a screen's), so
+        the menu loop shows the login screen without waiting for a key."""
         self._lost_reason = why
         self._session_lost.set()
-        app = self._menu.app if self._menu else None
-        if app is not None and app.is_running and app.loop is not None:
-            app.loop.call_soon_threadsafe(lambda: app.exit(result="") if app.is_running else None)
+        self.services.leases.forget()  # the server freed the session's locks
+        for session, ending in ((self._menu, {"result": ""}),
+                                (self._forms, {"exception": KeyboardInterrupt})):
+            app = session.app if session else None
+            if app is not None and app.is_running and app.loop is not None:
+                app.loop.call_soon_threadsafe(
+                    lambda app=app, ending=ending: app.exit(**ending) if app.is_running else None)
 
     def _terminal_name(self) -> str:
         return self.settings.terminal.name or socket.gethostname()
@@ -206,8 +264,6 @@ class TerminalApp:
             return f"store {self.settings.terminal.store_id} (database unavailable)"
         return f"{self.store.name} (store {self.store.id})"
 
-    def _timezone(self) -> str:
-        return self.store.timezone if self.store else "UTC"
 
 
 def run_terminal(settings: Settings, reload_settings: Callable[[], Settings]) -> int:

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Callable
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from store.client import LinkState, StoreClient
+from ui.tables import format_moment
 
 LINK_STYLE = {LinkState.CONNECTED: "class:toolbar.ok", LinkState.DOWN: "class:toolbar.bad"}
 LINK_LABEL = {LinkState.CONNECTING: "connecting", LinkState.AUTHENTICATING: "connecting",
@@ -15,11 +15,7 @@ LINK_LABEL = {LinkState.CONNECTING: "connecting", LinkState.AUTHENTICATING: "con
 def format_clock(moment: datetime | None, tz_name: str) -> str:
     if moment is None:
         return "--:--:--"
-    try:
-        zone = ZoneInfo(tz_name)
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = ZoneInfo("UTC")
-    return moment.astimezone(zone).strftime("%a %d %b %H:%M:%S %Z")
+    return format_moment(moment, tz_name, "%a %d %b %H:%M:%S %Z")
 
 
 def make_toolbar(client: StoreClient, store_label: Callable[[], str], clerk: Callable[[], str],

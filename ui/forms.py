@@ -1,0 +1,94 @@
+"""The questions a screen asks: an answer, a number, a choice, yes or no, a new password.
+
+Every question goes through the terminal's `prompt()` (ui/app.py: a session that keeps no
+history, so nothing typed, never a password, can be recalled). Esc or Ctrl-C cancels the
+whole form by raising KeyboardInterrupt; Ctrl-D raises EOFError. The screen decides what a
+cancel means (ui/admin.py: back to its sub-menu).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
+from prompt_toolkit.completion import Completer, WordCompleter
+from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
+
+from store.errors import StoreError
+from ui.messages import error_line
+
+
+class Asker(Protocol):
+    def say(self, text: str) -> None: ...
+
+    def prompt(self, message: str, *, is_password: bool = False, default: str = "",
+               completer: Completer | None = None,
+               key_bindings: KeyBindings | None = None) -> str: ...
+
+
+def cancel_keys() -> KeyBindings:
+    """Keys of every form question."""
+    kb = KeyBindings()
+
+    @kb.add("escape", eager=True)
+    def _cancel(event: KeyPressEvent) -> None:
+        """Esc cancels the form, as Ctrl-C does."""
+        event.app.exit(exception=KeyboardInterrupt, style="class:aborting")
+
+    return kb
+
+
+def ask(terminal: Asker, label: str, default: str = "") -> str:
+    """The answer, stripped; `default` (shown in brackets) when left empty."""
+    shown = f"{label} [{default}]: " if default else f"{label}: "
+    answer = terminal.prompt(shown, is_password=False, key_bindings=cancel_keys()).strip()
+    return answer or default
+
+
+def ask_number(terminal: Asker, label: str, default: int | None = None) -> int | None:
+    """A whole number above 0; None when left empty with no default. Asked again until it
+    is one."""
+    while True:
+        answer = ask(terminal, label, "" if default is None else str(default))
+        if not answer:
+            return None
+        if answer.isdigit() and int(answer) > 0:
+            return int(answer)
+        terminal.say(f"{label}: type a number such as 1 (or Esc to cancel).")
+
+
+def choose(terminal: Asker, label: str, choices: Sequence[str], default: str) -> str:
+    """One of `choices` (Tab completes them; an empty answer is `default`). Asked again
+    until it is one."""
+    completer = WordCompleter(list(choices), ignore_case=True)
+    shown = f"{label} ({'/'.join(choices)}) [{default}]: "
+    while True:
+        answer = terminal.prompt(shown, is_password=False, completer=completer,
+                                 key_bindings=cancel_keys()).strip().lower() or default
+        if answer in choices:
+            return answer
+        terminal.say(f"{label}: choose {', '.join(choices)}.")
+
+
+def yes_no(terminal: Asker, question: str) -> bool:
+    """True only for y or yes; anything else, or an empty answer, is no."""
+    answer = terminal.prompt(f"{question} (y/n) ", is_password=False,
+                             key_bindings=cancel_keys())
+    return answer.strip().lower() in ("y", "yes")
+
+
+def new_password(terminal: Asker, label: str,
+                 check: Callable[[str], None] = lambda _: None) -> str:
+    """A new password, typed twice and never shown. `check` raises a StoreError (told to
+    the user) for one that may not be used. Asked again until both agree and it passes."""
+    while True:
+        first = terminal.prompt(f"{label}: ", is_password=True, key_bindings=cancel_keys())
+        try:
+            check(first)
+        except StoreError as e:
+            terminal.say(error_line(e))
+            continue
+        again = terminal.prompt("The same password again: ", is_password=True,
+                                key_bindings=cancel_keys())
+        if again == first:
+            return first
+        terminal.say("The two passwords differ; type them again.")
