@@ -1,20 +1,30 @@
 """Store server throughput and latency, against redis-server measured in the same run.
 
-    python bench/server_bench.py [--connections 50] [--processes 2] [--seconds 5]
+    python bench/server_bench.py [--connections 50] [--processes 2] [--seconds 3] [--runs 3]
+                                 [--paced-rate 100]
 
 Needs the private MariaDB running (`make up` or `make test` starts it): the bench makes a
 database of its own, starts a store server over it and drops it at the end. It starts
 redis-server itself on a free port (no persistence, no service) as the baseline.
 
 Persistent connections from separate load processes (so the client's GIL is not the
-server's), one request in flight per connection, closed loop. Workloads, same harness:
+server's), the same harness for both servers. Workloads:
   clock:     store server `time`                      vs redis PING
   lock pair: `lock.acquire` + `lock.release` (one      vs SET key 1 NX PX 30000 + DEL key
              resource per connection, all through
              real sessions)
-Also a bare threaded line server answering a constant (the floor for any threaded Python
-JSON-lines server). Prints one line per figure; asserts nothing (a benchmark, not a test).
-Targets (issue 3/7): ratio to redis >= 0.5, p99 <= 2 ms at 50 connections.
+Two ways of loading:
+  saturated  one request in flight per connection, the next sent as soon as the reply is
+             in (closed loop): the most each server answers; its latency is mostly
+             queueing (50 connections / throughput).
+  paced      each connection sends `--paced-rate` cycles a second on a fixed schedule (open
+             loop, 50 x 100 = 5,000 a second by default: far above a shop's real load):
+             the latency a clerk's request sees on a busy server.
+Runs are interleaved (redis, ours, redis, ours, ...) `--runs` times; the figures quoted are
+the medians. Each server's CPU per request is read from /proc. A bare threaded line server
+answering a constant is shown as a floor: what thread-per-connection Python reaches.
+Prints one line per figure; asserts nothing (a benchmark, not a test).
+Targets (issues 3 and 7): ratio to redis >= 0.5; p99 <= 2 ms at 50 connections.
 """
 from __future__ import annotations
 
@@ -35,6 +45,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+TICKS = os.sysconf("SC_CLK_TCK")
 
 
 # --- what each target's requests look like --------------------------------------------------
@@ -67,8 +78,9 @@ def cycle_for(target: str, workload: str, index: int) -> list[bytes]:
 # --- the load --------------------------------------------------------------------------------
 
 def _load(port: int, target: str, workload: str, first: int, connections: int,
-          setup: bytes, seconds: float, out: "mp.Queue[list[float]]") -> None:
-    """One load process: `connections` threads, each a persistent connection."""
+          setup: bytes, seconds: float, rate: float, out: "mp.Queue[list[float]]") -> None:
+    """One load process: `connections` threads, each a persistent connection. `rate` > 0
+    paces each connection to that many cycles a second; 0 sends back to back."""
     results: list[list[float]] = []
     start = threading.Barrier(connections)
 
@@ -82,8 +94,16 @@ def _load(port: int, target: str, workload: str, first: int, connections: int,
         requests = cycle_for(target, workload, index)
         latencies: list[float] = []
         start.wait()
-        end = time.perf_counter() + seconds
+        now = time.perf_counter()
+        end = now + seconds
+        # Paced connections start spread over one interval, so they do not all send at once.
+        due = now + (index % connections) / max(connections, 1) / rate if rate else now
         while (t0 := time.perf_counter()) < end:
+            if rate:
+                if t0 < due:
+                    time.sleep(due - t0)
+                t0 = time.perf_counter()
+                due += 1 / rate
             for request in requests:
                 sock.sendall(request)
                 stream.readline()
@@ -99,22 +119,38 @@ def _load(port: int, target: str, workload: str, first: int, connections: int,
     out.put([x for r in results for x in r])
 
 
-def measure(port: int, target: str, workload: str, connections: int, processes: int,
-            seconds: float, setup: bytes = b"") -> dict[str, float]:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def measure(port: int, pid: int | None, target: str, workload: str, connections: int,
+            processes: int, seconds: float, setup: bytes = b"",
+            rate: float = 0.0) -> dict[str, float]:
     out: "mp.Queue[list[float]]" = mp.Queue()
     per = [connections // processes + (1 if i < connections % processes else 0)
            for i in range(processes)]
     firsts = [sum(per[:i]) for i in range(processes)]
-    procs = [mp.Process(target=_load, args=(port, target, workload, f, n, setup, seconds, out))
+    procs = [mp.Process(target=_load, args=(port, target, workload, f, n, setup, seconds,
+                                            rate, out))
              for f, n in zip(firsts, per, strict=True) if n]
+    cpu0 = cpu_seconds(pid) if pid else 0.0
     for p in procs:
         p.start()
     latencies = sorted(x for _ in procs for x in out.get())
     for p in procs:
         p.join()
+    cpu = cpu_seconds(pid) - cpu0 if pid else 0.0
+    requests = len(latencies) * len(cycle_for(target, workload, 0))
     return {"per_s": len(latencies) / seconds,
             "p50_ms": statistics.median(latencies) * 1000,
-            "p99_ms": latencies[max(0, int(len(latencies) * 0.99) - 1)] * 1000}
+            "p99_ms": latencies[max(0, int(len(latencies) * 0.99) - 1)] * 1000,
+            "cpu_us": cpu / max(requests, 1) * 1e6}
+
+
+def median_of(runs: list[dict[str, float]]) -> dict[str, float]:
+    return {key: statistics.median(r[key] for r in runs) for key in runs[0]}
 
 
 # --- the servers -----------------------------------------------------------------------------
@@ -184,17 +220,22 @@ def session_token(port: int, password: str) -> str:
     return reply["result"]["token"]
 
 
-def report(label: str, r: dict[str, float], unit: str, baseline: dict[str, float] | None) -> None:
+def report(label: str, r: dict[str, float], unit: str,
+           baseline: dict[str, float] | None = None) -> None:
     ratio = f"  ratio to redis {r['per_s'] / baseline['per_s']:.2f}" if baseline else ""
-    print(f"{label:<44} {r['per_s']:>9,.0f} {unit}/s  p50 {r['p50_ms']:6.3f} ms  "
-          f"p99 {r['p99_ms']:6.3f} ms{ratio}")
+    cpu = f"  cpu {r['cpu_us']:5.1f} us/req" if r.get("cpu_us") else ""
+    print(f"{label:<56} {r['per_s']:>9,.0f} {unit}/s  p50 {r['p50_ms']:6.3f} ms  "
+          f"p99 {r['p99_ms']:6.3f} ms{cpu}{ratio}", flush=True)
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--connections", type=int, default=50)
     p.add_argument("--processes", type=int, default=2)
-    p.add_argument("--seconds", type=float, default=5.0)
+    p.add_argument("--seconds", type=float, default=3.0)
+    p.add_argument("--runs", type=int, default=3)
+    p.add_argument("--paced-rate", type=float, default=100.0,
+                   help="cycles a second per connection in the paced figures")
     args = p.parse_args()
     shape = (args.connections, args.processes, args.seconds)
 
@@ -216,17 +257,26 @@ def main() -> None:
         import mysql.connector
         print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, "
               f"mysql-connector {mysql.connector.__version__}; {args.connections} connections "
-              f"from {args.processes} processes, {args.seconds:g} s per figure")
-        report("floor: bare threaded line server", measure(ready.get(), "bare", "clock", *shape),
-               "req", None)
-        redis_clock = measure(redis_port, "redis", "clock", *shape)
-        report("redis-server PING", redis_clock, "req", None)
-        report("store server time", measure(store_port, "ours", "clock", *shape, setup=resume),
-               "req", redis_clock)
-        redis_lock = measure(redis_port, "redis", "lock", *shape)
-        report("redis-server SET NX PX + DEL", redis_lock, "pair", None)
-        report("store server lock.acquire + lock.release",
-               measure(store_port, "ours", "lock", *shape, setup=resume), "pair", redis_lock)
+              f"from {args.processes} processes, {args.seconds:g} s per figure, medians of "
+              f"{args.runs} interleaved runs", flush=True)
+        report("floor: bare threaded line server",
+               measure(ready.get(), bare.pid, "bare", "clock", *shape), "req")
+        for workload, unit, redis_label, ours_label in (
+                ("clock", "req", "redis-server PING", "store server time"),
+                ("lock", "pair", "redis-server SET NX PX + DEL",
+                 "store server lock.acquire + lock.release")):
+            for paced, rate in (("saturated", 0.0), (f"paced {args.paced_rate:g}/s/conn",
+                                                     args.paced_rate)):
+                theirs, mine = [], []
+                for _ in range(args.runs):
+                    theirs.append(measure(redis_port, redis.pid, "redis", workload, *shape,
+                                          rate=rate))
+                    mine.append(measure(store_port, store.pid, "ours", workload, *shape,
+                                        setup=resume, rate=rate))
+                baseline = median_of(theirs)
+                report(f"{redis_label}, {paced}", baseline, unit)
+                report(f"{ours_label}, {paced}", median_of(mine), unit,
+                       baseline if not rate else None)
     finally:
         for proc in (store, redis):
             proc.terminate()

@@ -48,7 +48,7 @@ def utc(moment: datetime | None) -> datetime | None:
 
 def to_wire(moment: datetime) -> dict[str, object]:
     """A time as the protocol sends it: ISO 8601 in UTC and epoch milliseconds."""
-    utc = moment.astimezone(timezone.utc)
+    utc = moment if moment.tzinfo is timezone.utc else moment.astimezone(timezone.utc)
     return {"utc": utc.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
             "epoch_ms": int(utc.timestamp() * 1000)}
 

@@ -12,9 +12,11 @@ class TokenBucket:
         self._tokens = burst
         self._at = clock()
 
-    def take(self) -> bool:
-        """Spend one token; False when there is none (the request must be refused)."""
-        now = self._clock()
+    def take(self, now: float | None = None) -> bool:
+        """Spend one token; False when there is none (the request must be refused). `now`
+        saves a clock read when the caller has just made one."""
+        if now is None:
+            now = self._clock()
         self._tokens = min(self.burst, self._tokens + (now - self._at) * self.rate)
         self._at = now
         if self._tokens < 1:

@@ -377,6 +377,9 @@ class StoreServer:
 
     def _split_lines(self, conn: Connection, data: bytes) -> None:
         limit = self.limits.max_line_bytes
+        if not conn.inbuf and data.find(b"\n") == len(data) - 1 and len(data) <= limit + 1:
+            conn.lines.append(data[:-1])  # the usual case: one whole request
+            return
         buf = conn.inbuf + data if conn.inbuf else data
         start = 0
         while (end := buf.find(b"\n", start)) >= 0:
@@ -394,9 +397,10 @@ class StoreServer:
 
     def _pump(self, conn: Connection) -> None:
         """Answer the connection's waiting lines, in order, until one goes to the pool."""
+        now = time.monotonic()
         while conn.lines and not conn.busy and not conn.closing and not conn.closed:
             line = conn.lines.popleft()
-            conn.last_request = time.monotonic()
+            conn.last_request = now
             if line is None:
                 limit = self.limits.max_line_bytes
                 log.warning("line over %d bytes from %s; closing", limit, conn.address)
@@ -406,7 +410,7 @@ class StoreServer:
                 break
             if not line.strip():
                 continue
-            if conn.bucket is not None and not conn.bucket.take():
+            if conn.bucket is not None and not conn.bucket.take(now):
                 conn.send(protocol.encode_error(protocol.request_id_of(line), RateLimited(
                     f"more than {self.limits.requests_per_s:g} requests a second; slow down",
                     {"retry_after_s": 1})))

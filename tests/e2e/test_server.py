@@ -1,4 +1,5 @@
 """The real store server, started as `python server.py`, spoken to over real sockets."""
+import json
 import socket
 import struct
 import threading
@@ -6,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from tests.conftest import ADMIN_PASSWORD
+from tests.conftest import ADMIN_PASSWORD, STAFF_PASSWORD
 from tests.helpers import start_server
 
 
@@ -168,3 +169,43 @@ def test_the_server_reports_an_unreachable_database_and_still_tells_the_time(tmp
             assert c.ask("ping")["ok"]  # and the connection carries on
     finally:
         srv.stop()
+
+
+def test_pipelined_requests_are_answered_in_order_even_around_a_slow_one(server, people):
+    with server.client() as c:
+        lines = [{"id": 1, "op": "ping"},
+                 {"id": 2, "op": "login", "args": {"username": "clk1", "password": "wrong-pw"}},
+                 {"id": 3, "op": "time"},
+                 {"id": 4, "op": "login", "args": {"username": "clk1",
+                                                   "password": STAFF_PASSWORD}},
+                 {"id": 5, "op": "whoami"}, {"id": 6, "op": "nonsense"}]
+        c.send_raw(b"".join(json.dumps(x).encode() + b"\n" for x in lines))
+        replies = [c.recv() for _ in lines]
+        assert [r["id"] for r in replies] == [1, 2, 3, 4, 5, 6]
+        assert [r["ok"] for r in replies] == [True, False, True, True, True, False]
+        assert replies[4]["result"]["user"]["username"] == "clk1"  # after the login, in order
+
+
+def test_a_client_that_sends_without_reading_harms_no_one_and_loses_nothing(server):
+    flood = server.client(receive_buffer=4096)
+    count = 150000  # about 7 MB of replies: past the 4 MiB after which the server stops reading
+    batch = b"".join(b'{"id":%d,"op":"ping"}\n' % i for i in range(1, count + 1))
+    sender = threading.Thread(target=flood.send_raw, args=(batch,))  # blocks: nobody reads
+    sender.start()
+    try:
+        with server.client() as other:  # meanwhile others are answered at once
+            for _ in range(20):
+                assert other.ask("time")["ok"]
+        ids = [flood.recv()["id"] for _ in range(count)]  # now read: every reply, in order
+        assert ids == list(range(1, count + 1))
+    finally:
+        sender.join(30)
+        flood.close()
+
+
+def test_a_client_that_stops_sending_still_gets_its_answers(server):
+    with socket.create_connection((server.host, server.port)) as s:
+        s.sendall(b'{"id":1,"op":"ping"}\n{"id":2,"op":"time"}\n')
+        s.shutdown(socket.SHUT_WR)  # says it will send no more, as `nc -N` does
+        lines = s.makefile("rb").read().splitlines()
+    assert [json.loads(x)["id"] for x in lines] == [1, 2]
