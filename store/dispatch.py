@@ -20,7 +20,7 @@ from store import roles
 from store.errors import (Forbidden, Internal, StoreError, Unauthenticated, UnknownOp,
                           from_db_error)
 from store.protocol import Request
-from store.server import Connection
+from store.connection import Connection
 from store.sessions import SessionService
 
 log = logging.getLogger(__name__)

@@ -16,7 +16,7 @@ import threading
 from typing import Any, Callable
 
 from store import protocol
-from store.server import Connection
+from store.connection import Connection
 
 TOPICS = ("inventory", "notice", "staff")
 

@@ -9,10 +9,9 @@ memory (time, locks, events) at once, and hands the ops that wait — the databa
 password KDF — to a small pool, so a slow login never holds anyone else up.
 
 Per connection, requests are answered strictly in order: while one of its requests is in
-the pool, its later lines wait. Writes go out from any thread without blocking; what the
-client has not read yet is queued, and a client that does not read is not read from either
-(back-pressure) — its pushed events are bounded by EVENT_QUEUE_LIMIT, oldest dropped, with
-a {"event": "lagged"} marker where the gap is.
+the pool, its later lines wait. Writes go out from any thread without blocking
+(store/connection.py); a client that does not read is not read from either
+(back-pressure).
 
 Limits, so one client never affects another (Limits, from the settings): at most
 `max_connections` at once (BUSY beyond); a connection with no session closes after
@@ -21,9 +20,8 @@ beyond, the request not run); a line longer than `max_line_bytes` is TOO_LARGE a
 the connection.
 
 Invariants: only the loop thread touches the selector, a connection's input and its
-pending lines; other threads reach it through `call_soon`. A connection's output queue is
-guarded by its own lock. Every open connection is in `_connections`, so `stop()` can close
-them all.
+pending lines; other threads reach it through `call_soon`. Every open connection is in
+`_connections`, so `stop()` can close them all.
 """
 from __future__ import annotations
 
@@ -39,6 +37,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
 from store import protocol
+from store.connection import Connection
 from store.errors import Busy, RateLimited, StoreError, Timeout, TooLarge
 from store.ratelimit import TokenBucket
 
@@ -47,13 +46,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-EVENT_QUEUE_LIMIT = 256        # pushed events waiting for one slow client
 MAX_PENDING_LINES = 256        # requests read ahead of their turn before we stop reading
 MAX_UNSENT_BYTES = 4 << 20     # unread output before we stop reading that client
 CLOSE_GRACE_S = 5.0            # how long a closing connection may take to read its last reply
 TICK_S = 0.5                   # how often idle and closing connections are looked at
 RECV_BYTES = 65536
-_REPLY, _EVENT, _MARK = 0, 1, 2
 
 
 @dataclass(frozen=True)
@@ -63,124 +60,6 @@ class Limits:
     unauth_idle_s: float = 60.0
     requests_per_s: float = 500.0
     request_burst: float = 1000.0
-
-
-class Connection:
-    """One client. `send` and `push_event` may be called from any thread and never block."""
-
-    def __init__(self, sock: socket.socket, address: tuple, server: "StoreServer"):
-        self.sock = sock
-        self.address = f"{address[0]}:{address[1]}" if address else "?"
-        self.session: Any = None  # the staff session bound by login or resume
-        self.closing = False      # set by an op (bye) to end the connection after its reply
-        self._server = server
-        # Loop thread only:
-        self.inbuf = b""
-        self.lines: deque[bytes | None] = deque()  # None: the line that was too long
-        self.busy = False         # one of its requests is in the worker pool
-        self.eof = False          # the client will send no more
-        self.last_request = time.monotonic()
-        self.close_deadline: float | None = None
-        self.bucket: TokenBucket | None = None
-        self.interest = 0
-        # Output, under _lock:
-        self._lock = threading.Lock()
-        self._out: deque[list[Any]] = deque()  # [bytes, kind]
-        self._offset = 0          # bytes of _out[0] already sent
-        self._unsent = 0
-        self._events = 0
-        self._dropped = 0         # events dropped since the last lagged marker
-        self.closed = False
-
-    def send(self, data: bytes) -> bool:
-        """Queue a whole line for the client (a reply); False if the client has gone."""
-        return self._queue(data, _REPLY)
-
-    def push_event(self, line: bytes) -> bool:
-        """Queue a pushed event; False when an older one had to be dropped for it."""
-        with self._lock:
-            if self.closed:
-                return True
-            dropped = self._events >= EVENT_QUEUE_LIMIT and self._drop_oldest_event()
-        self._queue(line, _EVENT)
-        return not dropped
-
-    def pending_output(self) -> bool:
-        return bool(self._out)  # one read of a deque's length: atomic, no lock needed
-
-    def unsent_bytes(self) -> int:
-        return self._unsent
-
-    def _queue(self, data: bytes, kind: int) -> bool:
-        with self._lock:
-            if self.closed:
-                return False
-            if not self._out and not self._dropped:
-                try:
-                    sent = self.sock.send(data)
-                except BlockingIOError:
-                    sent = 0
-                except OSError:
-                    return False  # the loop sees the broken socket and closes it
-                if sent == len(data):
-                    return True
-                self._offset = sent
-            self._out.append([data, kind])
-            self._unsent += len(data)
-            if kind == _EVENT:
-                self._events += 1
-            first = len(self._out) == 1
-        if first:
-            if self._server.on_loop():
-                self._server.update_interest(self)
-            else:
-                self._server.call_soon(self._server.update_interest, self)
-        return True
-
-    def _drop_oldest_event(self) -> bool:
-        """Under _lock: drop the oldest event not already being sent."""
-        for i, (data, kind) in enumerate(self._out):
-            if kind == _EVENT and not (i == 0 and self._offset):
-                del self._out[i]
-                self._unsent -= len(data)
-                self._events -= 1
-                self._dropped += 1
-                return True
-        return False
-
-    def flush(self) -> bool:
-        """Loop thread: send what the socket takes; True when nothing is left."""
-        with self._lock:
-            while self._out:
-                if self._dropped and self._offset == 0:
-                    mark = protocol.encode_event("lagged", {"dropped": self._dropped})
-                    self._dropped = 0
-                    self._out.appendleft([mark, _MARK])
-                    self._unsent += len(mark)
-                data, kind = self._out[0]
-                try:
-                    sent = self.sock.send(memoryview(data)[self._offset:])
-                except BlockingIOError:
-                    return False
-                except OSError:
-                    self._out.clear()
-                    self._unsent = 0
-                    return True
-                self._offset += sent
-                self._unsent -= sent
-                if self._offset < len(data):
-                    return False
-                self._out.popleft()
-                self._offset = 0
-                if kind == _EVENT:
-                    self._events -= 1
-            return True
-
-    def mark_closed(self) -> None:
-        with self._lock:
-            self.closed = True
-            self._out.clear()
-            self._unsent = 0
 
 
 class StoreServer:
@@ -259,12 +138,12 @@ class StoreServer:
                     if isinstance(key.data, Connection):
                         self._guarded(key.data, mask)
                     else:
-                        key.data()
+                        self._safely(key.data)
                 self._run_callbacks()
                 now = time.monotonic()
                 if now >= next_tick:
                     next_tick = now + TICK_S
-                    self._tick(now)
+                    self._safely(self._tick, now)
         finally:
             self._close_all()
             self._stopped.set()
@@ -316,8 +195,12 @@ class StoreServer:
                     self._selector.unregister(self._listener)
                     self._accept_paused_until = time.monotonic() + 1.0
                 return
-            sock.setblocking(False)
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            try:
+                sock.setblocking(False)
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            except OSError:
+                sock.close()  # reset before we got to it
+                continue
             conn = Connection(sock, address, self)
             with self._count_lock:
                 full = len(self._connections) >= self.limits.max_connections
@@ -340,6 +223,13 @@ class StoreServer:
             pass  # gone already
         conn.mark_closed()
         conn.sock.close()
+
+    def _safely(self, work: Callable[..., None], *args: Any) -> None:
+        """The loop's own work (accepting, the tick): a bug is logged, the loop goes on."""
+        try:
+            work(*args)
+        except Exception:
+            log.exception("the server loop's %s failed", getattr(work, "__name__", "work"))
 
     def _guarded(self, conn: Connection, mask: int) -> None:
         """One connection's turn; a bug here ends that connection, never the loop."""
@@ -502,11 +392,7 @@ class StoreServer:
 
     def _run_callbacks(self) -> None:
         for _ in range(len(self._callbacks)):
-            callback = self._callbacks.popleft()
-            try:
-                callback()
-            except Exception:
-                log.exception("loop callback failed")
+            self._safely(self._callbacks.popleft())
 
     def _close_all(self) -> None:
         self._run_callbacks()

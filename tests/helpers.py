@@ -47,6 +47,11 @@ class RunningServer:
     def signal(self, signum: int = signal.SIGTERM) -> None:
         self.proc.send_signal(signum)
 
+    def kill(self) -> None:
+        """SIGKILL: gone at once, telling no one, forgetting its locks."""
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(5)
+
     def stop(self) -> int:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)

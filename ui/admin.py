@@ -70,9 +70,8 @@ def staff_list(t: AdminTerminal) -> None:
 
 def add_staff(t: AdminTerminal) -> None:
     me = _me(t)
-    username = ask(t, "Username of the new account")
+    username = _username(t, "Username of the new account", "Nothing added.")
     if not username:
-        t.say("Nothing added.")
         return
     username = check_username(username)  # said now, not after the passwords
     full_name = ask(t, "Full name")
@@ -91,9 +90,8 @@ def add_staff(t: AdminTerminal) -> None:
 
 
 def reset_password(t: AdminTerminal) -> None:
-    username = ask(t, "Username whose password to set")
+    username = _username(t, "Username whose password to set", "No password changed.")
     if not username:
-        t.say("No password changed.")
         return
     password = new_password(t, f"New password for {username}", check=check_password)
     done = _request(t, "staff.reset_password", {"username": username, "password": password})
@@ -102,9 +100,8 @@ def reset_password(t: AdminTerminal) -> None:
 
 
 def deactivate(t: AdminTerminal) -> None:
-    username = ask(t, "Username to deactivate")
+    username = _username(t, "Username to deactivate", "Nothing changed.")
     if not username:
-        t.say("Nothing changed.")
         return
     who = _describe(t, username)
     if not yes_no(t, f"Deactivate {who}? They are logged out at once and can no longer "
@@ -117,9 +114,8 @@ def deactivate(t: AdminTerminal) -> None:
 
 
 def unlock(t: AdminTerminal) -> None:
-    username = ask(t, "Username to unlock")
+    username = _username(t, "Username to unlock", "Nothing changed.")
     if not username:
-        t.say("Nothing changed.")
         return
     done = _request(t, "staff.unlock", {"username": username})
     t.say(f"Unlocked {done['username']}: they can log in again.")
@@ -295,6 +291,14 @@ def _run(t: AdminTerminal, entry: AdminEntry) -> bool:
     except StoreError as e:
         t.say(error_line(e))
     return t.services.client.user is not None
+
+
+def _username(t: AdminTerminal, label: str, nothing: str) -> str:
+    """A username asked for; empty (and `nothing` said) when none is given."""
+    username = ask(t, label)
+    if not username:
+        t.say(nothing)
+    return username
 
 
 def _request(t: AdminTerminal, op: str, args: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from store import args as arg
 from store import roles
 from store.errors import Forbidden, NotFound
 from store.locks import LockService
-from store.server import Connection
+from store.connection import Connection
 from store.sessions import SessionService
 from store.staff import StaffAdmin
 

@@ -6,7 +6,7 @@ from typing import Any, Callable
 from store import args as arg
 from store.clock import to_wire
 from store.locks import LockService
-from store.server import Connection
+from store.connection import Connection
 from store.sessions import Session, SessionService
 
 

@@ -10,7 +10,7 @@ from store import __version__, protocol
 from store.clock import Clock, to_wire
 from store.events import EventHub
 from store.locks import LockService
-from store.server import Connection
+from store.connection import Connection
 from store.sessions import SessionService
 
 

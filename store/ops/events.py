@@ -9,7 +9,7 @@ from store import args as arg
 from store.errors import BadRequest
 from store.events import TOPICS, EventHub
 from store.notices import Notices
-from store.server import Connection
+from store.connection import Connection
 
 EVENT_NAME = re.compile(r"^[a-z]+(\.[a-z_]+)+$")
 PUBLISHABLE = ("inventory",)   # notices go through notice.send; staff events come from the server

@@ -6,7 +6,7 @@ from typing import Any, Callable
 from store import args as arg
 from store import roles
 from store.locks import DEFAULT_TTL_S, MAX_TTL_S, LockService, check_resource
-from store.server import Connection
+from store.connection import Connection
 
 
 class LockOps:

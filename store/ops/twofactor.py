@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from store import args as arg
-from store.server import Connection
+from store.connection import Connection
 from store.twofactor import TwoFactor
 
 

@@ -1,5 +1,4 @@
 """The terminal's StoreClient against a real server that goes away and comes back."""
-import signal
 import socket
 import time
 from datetime import datetime, timedelta, timezone
@@ -81,8 +80,7 @@ def test_the_client_reconnects_after_the_server_is_killed_and_restarted(demo_db,
     client = make_client(port, states)
     try:
         assert client.wait_connected(5)
-        srv.signal(signal.SIGKILL)
-        srv.proc.wait(5)
+        srv.kill()
         wait_for_state(client, LinkState.DOWN)
         with pytest.raises(ServerUnavailable):
             client.request("ping")

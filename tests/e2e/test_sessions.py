@@ -1,5 +1,4 @@
 """Staff sessions on the real server and database: login, lockout, resume, expiry, roles."""
-import signal
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -163,8 +162,7 @@ def test_a_session_outlives_a_server_restart(demo_db, people, tmp_path):
     srv = start_server(tmp_path, demo_db.db.name)
     with srv.client() as c:
         token = c.login("clk1", STAFF_PASSWORD)["token"]
-    srv.signal(signal.SIGKILL)
-    srv.proc.wait(5)
+    srv.kill()
     srv = start_server(tmp_path, demo_db.db.name, port=srv.port)
     try:
         with srv.client() as c:

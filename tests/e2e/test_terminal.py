@@ -1,5 +1,4 @@
 """The clerk's terminal, the real `python main.py`, in a real pseudo-terminal."""
-import signal
 
 import pytest
 
@@ -252,8 +251,7 @@ def test_after_a_server_kill_and_restart_the_terminal_is_back_without_a_new_logi
     try:
         log_in(term, "clk1")
         term.wait_for("link: connected")
-        srv.signal(signal.SIGKILL)
-        srv.proc.wait(5)
+        srv.kill()
         term.wait_for("link: down")
         srv = start_server(tmp_path, demo_db.db.name, "--test-clock", port=srv.port)
         term.wait_for("link: connected", timeout_s=10)

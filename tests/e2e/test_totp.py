@@ -2,7 +2,6 @@
 login, lockout, one use per code, admins made to enrol, resets, and the secret kept out
 of every answer and log. Codes are computed from the server's own (test) clock."""
 import json
-import signal
 
 from db.database import Database
 from store import totp
@@ -204,8 +203,7 @@ def test_an_admin_who_must_enrol_still_must_after_a_server_restart(fresh_db, tmp
     srv = start_server(tmp_path, fresh_db.db.name)
     with srv.client() as c:
         token = c.login("admin", ADMIN_PASSWORD)["token"]
-    srv.signal(signal.SIGKILL)
-    srv.proc.wait(5)
+    srv.kill()
     srv = start_server(tmp_path, fresh_db.db.name, port=srv.port)
     try:
         with srv.client() as c:

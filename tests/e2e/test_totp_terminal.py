@@ -48,17 +48,24 @@ def test_a_two_factor_account_is_asked_for_the_code_after_its_password(
         term.close()
 
 
-def test_an_admin_sets_up_two_factor_at_login_when_the_shop_requires_it(fresh_db, tmp_path):
+def admin_at_login_with_two_factor_required(fresh_db, tmp_path):
+    """A server over a shop that requires two-factor of admins, and a terminal where the
+    admin has just typed a right password."""
     set_shop_setting(fresh_db, "require_totp_admins", "1")
     srv = start_server(tmp_path, fresh_db.db.name, "--test-clock")
     term = open_terminal({"VIDEOSTORE_DB_NAME": fresh_db.db.name,
                           "VIDEOSTORE_SERVER": srv.address,
                           "VIDEOSTORE_TERMINAL_NAME": "till-9"})
+    term.wait_for("Username:")
+    type_line(term, "admin")
+    term.wait_for("Password:")
+    type_line(term, ADMIN_PASSWORD)
+    return srv, term
+
+
+def test_an_admin_sets_up_two_factor_at_login_when_the_shop_requires_it(fresh_db, tmp_path):
+    srv, term = admin_at_login_with_two_factor_required(fresh_db, tmp_path)
     try:
-        term.wait_for("Username:")
-        type_line(term, "admin")
-        term.wait_for("Password:")
-        type_line(term, ADMIN_PASSWORD)
         term.wait_for("requires two-factor login for admins")
         screen = term.wait_for("Code:")
         secret = re.search(r"Key:\s+([A-Z2-7 ]+)\n", screen).group(1).replace(" ", "")
@@ -82,18 +89,10 @@ def test_an_admin_sets_up_two_factor_at_login_when_the_shop_requires_it(fresh_db
 
 
 def test_an_admin_who_gives_up_setting_it_up_is_logged_out(fresh_db, tmp_path):
-    set_shop_setting(fresh_db, "require_totp_admins", "1")
     clerk = unique_username("clk")
     make_staff(fresh_db, clerk)
-    srv = start_server(tmp_path, fresh_db.db.name, "--test-clock")
-    term = open_terminal({"VIDEOSTORE_DB_NAME": fresh_db.db.name,
-                          "VIDEOSTORE_SERVER": srv.address,
-                          "VIDEOSTORE_TERMINAL_NAME": "till-9"})
+    srv, term = admin_at_login_with_two_factor_required(fresh_db, tmp_path)
     try:
-        term.wait_for("Username:")
-        type_line(term, "admin")
-        term.wait_for("Password:")
-        type_line(term, ADMIN_PASSWORD)
         term.wait_for("Code:")
         term.send("Enter")  # an empty code gives up
         term.wait_for("You are logged out: admins must set up two-factor login")
