@@ -6,6 +6,7 @@ import resource
 import signal
 import threading
 from datetime import timedelta
+from typing import Any
 
 from db.database import Database
 from db.settings import Settings
@@ -21,7 +22,7 @@ from store.ops.events import EventOps
 from store.ops.locking import LockOps
 from store.ops.twofactor import TwoFactorOps
 from store.server import Limits, StoreServer
-from store.sessions import SessionService
+from store.sessions import Session, SessionService
 from store.staff import StaffAdmin
 from store.twofactor import TwoFactor
 
@@ -44,11 +45,20 @@ def build_server(settings: Settings, test_clock: bool = False) -> StoreServer:
     locks = LockService(clock)
     hub = EventHub()
 
-    def session_ended(session_id: int, reason: str) -> None:
-        """Free its locks; tell its terminals, unless they ended it themselves."""
+    def session_started(session: Session) -> None:
+        """Tell the store's terminals who is working where."""
+        hub.publish(session.store_id, "staff", "staff.login", staff_event(session))
+
+    def session_ended(session_id: int, reason: str, session: Session | None) -> None:
+        """Free its locks; tell its terminals, unless they ended it themselves; tell the
+        store's terminals."""
         locks.release_all(session_id)
         if reason not in ("logout", "bye"):
             hub.to_session(session_id, "session.ended", {"reason": reason})
+        if session is not None:
+            hub.publish(session.store_id, "staff", "staff.logout",
+                        {**staff_event(session), "reason": reason})
+    sessions.on_start = session_started
     sessions.on_end = session_ended
     handlers = {
         **CoreOps(clock, connection_count, database, sessions, locks, hub).handlers(),
@@ -68,6 +78,11 @@ def build_server(settings: Settings, test_clock: bool = False) -> StoreServer:
     server.every(ACTIVITY_FLUSH_S, sessions.flush_activity)
     server.every(ACTIVITY_FLUSH_S, locks.sweep)
     return server
+
+
+def staff_event(session: Session) -> dict[str, Any]:
+    return {"username": session.username, "role": session.role, "terminal": session.terminal,
+            "session_id": session.id}
 
 
 def raise_open_file_limit() -> int:

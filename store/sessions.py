@@ -75,7 +75,10 @@ class SessionService:
         self._live: dict[int, Session] = {}
         self._lock = threading.Lock()
         # Told (session id, reason) whenever a session ends; the server wires it to events.
-        self.on_end: Callable[[int, str], None] | None = None
+        # Told (session id, reason, the session if this server had it) whenever a session
+        # ends, and (session) when one starts; the server wires them to locks and events.
+        self.on_end: Callable[[int, str, Session | None], None] | None = None
+        self.on_start: Callable[[Session], None] | None = None
         # Runs database work noticed on the loop thread (an expiry) off it; the server
         # wires it to its worker pool. Inline by default (tests, tools).
         self.defer: Callable[[Callable[[], None]], None] = lambda work: work()
@@ -130,6 +133,8 @@ class SessionService:
                               row["role"], bool(row["totp_secret"]), require_admins))
         with self._lock:
             self._live[session_id] = session
+        if self.on_start is not None:
+            self.on_start(session)
         return token, session
 
     def _fail(self, row: dict[str, Any], host: str, now: datetime, message: str) -> NoReturn:
@@ -167,7 +172,7 @@ class SessionService:
                               utc(row["last_seen_at"]), utc(row["last_seen_at"]),  # type: ignore[arg-type]
                               must_enroll_totp=self._must_enroll(row["staff_id"], row["role"]))
         if now - session.last_seen > self.idle:
-            self.end(session.id, "expired")
+            self.end(session.id, "expired", session)
             raise Unauthenticated("the session expired after inactivity; log in again")
         session.client_addr = address
         with self._lock:
@@ -199,13 +204,15 @@ class SessionService:
                 if session.staff_id == staff_id:
                     session.must_enroll_totp = False
 
-    def end(self, session_id: int, reason: str) -> Session | None:
-        """End a session (logout, expiry, an admin); the ended session, if it was live."""
+    def end(self, session_id: int, reason: str,
+            session: Session | None = None) -> Session | None:
+        """End a session (logout, expiry, an admin); the ended session, if it was live
+        (or is given: one `check` already took out of the live ones)."""
         with self._lock:
-            session = self._live.pop(session_id, None)
+            session = self._live.pop(session_id, None) or session
         now = self.clock.now()
         unit.run(self.database, lambda tx: sql.end_session(tx, session_id, reason, now))
-        self._ended(session_id, reason)
+        self._ended(session_id, reason, session)
         return session
 
     def end_all_of(self, staff_id: int, reason: str) -> list[int]:
@@ -214,15 +221,14 @@ class SessionService:
         ended = unit.run(self.database,
                          lambda tx: sql.end_sessions_of_staff(tx, staff_id, reason, now))
         with self._lock:
-            for session_id in ended:
-                self._live.pop(session_id, None)
-        for session_id in ended:
-            self._ended(session_id, reason)
+            gone = {session_id: self._live.pop(session_id, None) for session_id in ended}
+        for session_id, session in gone.items():
+            self._ended(session_id, reason, session)
         return ended
 
-    def _ended(self, session_id: int, reason: str) -> None:
+    def _ended(self, session_id: int, reason: str, session: Session | None) -> None:
         if self.on_end is not None:
-            self.on_end(session_id, reason)
+            self.on_end(session_id, reason, session)
 
     # --- every request ------------------------------------------------------------------
 
@@ -236,7 +242,7 @@ class SessionService:
             if expired:
                 del self._live[session.id]
         if expired:
-            self.defer(lambda: self.end(session.id, "expired"))
+            self.defer(lambda: self.end(session.id, "expired", session))
             raise Unauthenticated("the session expired after inactivity; log in again")
         if not live:
             raise Unauthenticated("your session has ended; log in again")

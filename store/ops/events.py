@@ -1,23 +1,27 @@
 """Event ops: subscribe, publish, and the stored notices (send, unread, read)."""
 from __future__ import annotations
 
-import json
 import re
 from typing import Any, Callable
 
+import orjson
+
 from store import args as arg
-from store.errors import BadRequest
+from store import roles
+from store.connection import Connection
+from store.errors import BadRequest, Forbidden
 from store.events import TOPICS, EventHub
 from store.notices import Notices
-from store.connection import Connection
 
 EVENT_NAME = re.compile(r"^[a-z]+(\.[a-z_]+)+$")
-PUBLISHABLE = ("inventory",)   # notices go through notice.send; staff events come from the server
+PUBLISHABLE = ("inventory", "notice")   # staff events come from the server itself
+UNNAMED = "inventory.changed"           # an inventory event published without a name
 MAX_DATA_BYTES = 4096
 
 
 class EventOps:
-    INLINE = frozenset({"subscribe", "publish"})  # notices are stored: they wait
+    # publish waits: a notice published is stored. Subscribing only touches memory.
+    INLINE = frozenset({"subscribe"})
 
     def __init__(self, hub: EventHub, notices: Notices):
         self.hub, self.notices = hub, notices
@@ -36,16 +40,27 @@ class EventOps:
         return {"topics": sorted(set(topics))}
 
     def publish(self, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
+        """An inventory event to the other terminals of the store; or, from a manager or
+        admin, a notice (stored, as notice.send)."""
         topic = arg.choice(args, "topic", PUBLISHABLE)
-        event = arg.text(args, "event", 64)
-        if not EVENT_NAME.match(event):
-            raise BadRequest("event must be a dotted lower-case name, e.g. copy.hired")
         data = args.get("data", {})
-        if not isinstance(data, dict) or len(json.dumps(data)) > MAX_DATA_BYTES:
+        if not isinstance(data, dict) or len(orjson.dumps(data)) > MAX_DATA_BYTES:
             raise BadRequest(f"data must be a JSON object of at most {MAX_DATA_BYTES} bytes")
+        if topic == "notice":
+            return self._publish_notice(conn, data)
+        event = args.get("event", data.get("event", UNNAMED))
+        if not isinstance(event, str) or len(event) > 64 or not EVENT_NAME.match(event):
+            raise BadRequest("event must be a dotted lower-case name, e.g. copy.hired")
         s = conn.session
         data = {**data, "by": {"username": s.username, "terminal": s.terminal}}
         return {"delivered": self.hub.publish(s.store_id, topic, event, data, sender=conn)}
+
+    def _publish_notice(self, conn: Connection, data: dict[str, Any]) -> dict[str, Any]:
+        if not roles.allowed(conn.session.role, roles.MANAGER):
+            raise Forbidden("notices are sent by managers and admins")
+        to = arg.text(data, "to", 64) if "to" in data else None
+        sent = self.notices.send(conn.session, arg.text(data, "text", 4000), to, None)
+        return {"delivered": sent["delivered_to"], "id": sent["id"]}
 
     def notice_send(self, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
         to = arg.text(args, "to", 64) if "to" in args else None

@@ -4,13 +4,14 @@ import threading
 from tests.conftest import ADMIN_PASSWORD, STAFF_PASSWORD, make_staff, unique_username
 from tests.helpers import start_server
 
-TOPICS = {"topics": ["inventory", "notice", "staff"]}
+TOPICS = ["inventory", "notice"]  # not "staff": every login in the store would show there
 
 
-def subscribed(server, username, password=STAFF_PASSWORD, terminal="till", receive_buffer=None):
+def subscribed(server, username, password=STAFF_PASSWORD, terminal="till", receive_buffer=None,
+               topics=TOPICS):
     c = server.client(receive_buffer)
     c.login(username, password, terminal)
-    c.result("subscribe", TOPICS)
+    c.result("subscribe", {"topics": topics})
     return c
 
 
@@ -39,7 +40,7 @@ def test_bad_subscriptions_and_publications_are_bad_requests(server, people):
         c.login("clk1", STAFF_PASSWORD)
         for args in ({}, {"topics": []}, {"topics": ["gossip"]}, {"topics": "inventory"}):
             assert c.error("subscribe", args) == "BAD_REQUEST", args
-        for args in ({"topic": "notice", "event": "x.y"}, {"topic": "inventory", "event": "Hired!"},
+        for args in ({"topic": "staff", "event": "x.y"}, {"topic": "inventory", "event": "Hired!"},
                      {"topic": "inventory", "event": "copy.hired", "data": [1]},
                      {"topic": "inventory", "event": "copy.hired", "data": {"x": "y" * 5000}}):
             assert c.error("publish", args) == "BAD_REQUEST", args
@@ -146,3 +147,53 @@ def test_a_terminal_is_told_at_once_when_its_session_is_ended(server, people):
         assert c.next_event() == {"event": "session.ended", "data": {"reason": "ended_by_admin"}}
     finally:
         c.close()
+
+
+def test_an_event_published_without_a_name_takes_it_from_its_data(server, people):
+    a = subscribed(server, "clk1")
+    b = subscribed(server, "mgr1")
+    try:
+        a.result("publish", {"topic": "inventory", "data": {"event": "hold.ready", "hold_id": 3}})
+        assert b.next_event()["event"] == "hold.ready"
+        a.result("publish", {"topic": "inventory", "data": {"copy_id": 8}})
+        assert b.next_event() == {"event": "inventory.changed", "data": {
+            "copy_id": 8, "by": {"username": "clk1", "terminal": "till"}}}
+    finally:
+        a.close()
+        b.close()
+
+
+def test_a_manager_may_publish_a_notice_and_it_is_stored_but_a_clerk_may_not(server, people):
+    clerk = subscribed(server, "clk1")
+    manager = subscribed(server, "mgr1")
+    try:
+        assert clerk.error("publish", {"topic": "notice", "data": {"text": "x"}}) == "FORBIDDEN"
+        sent = manager.result("publish", {"topic": "notice",
+                                          "data": {"text": "Stock count at six"}})
+        assert sent["delivered"] == 2  # the clerk, and the manager's own till (as notice.send)
+        assert clerk.next_event()["data"]["text"] == "Stock count at six"
+        unread = [n["text"] for n in clerk.result("notice.unread")["notices"]]
+        assert "Stock count at six" in unread  # stored, like notice.send
+        assert clerk.error("publish", {"topic": "staff", "data": {}}) == "BAD_REQUEST"
+    finally:
+        clerk.close()
+        manager.close()
+
+
+def test_the_staff_topic_says_who_logs_in_and_out_at_which_till_of_the_store(server, people):
+    here = subscribed(server, "mgr1", topics=["staff"])
+    there = subscribed(server, "mgr2", topics=["staff"])
+    try:
+        with server.client() as c:
+            c.login("clk1", STAFF_PASSWORD, "till-8")
+            came = here.next_event()
+            assert came["event"] == "staff.login"
+            assert came["data"]["username"] == "clk1" and came["data"]["terminal"] == "till-8"
+            c.result("logout")
+        went = here.next_event()
+        assert went["event"] == "staff.logout" and went["data"]["reason"] == "logout"
+        there.result("ping")  # the other store's manager heard of neither
+        assert there.events == []
+    finally:
+        here.close()
+        there.close()
