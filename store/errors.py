@@ -75,6 +75,13 @@ class NotFound(StoreError):
     code = "NOT_FOUND"
 
 
+class Refused(StoreError):
+    """The store's rules say no (a customer over the hire limit, a copy held for someone
+    else, ...): the message says why; details.reason names the rule for programs, and
+    details.override says whether a manager may override it."""
+    code = "REFUSED"
+
+
 class Internal(StoreError):
     code = "INTERNAL"
 

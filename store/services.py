@@ -6,8 +6,10 @@ from dataclasses import dataclass
 from db.database import Database
 from db.settings import Settings
 from store.client import StoreClient
+from store.counter import Counter
 from store.errors import DatabaseMissing
 from store.leases import LeaseKeeper
+from store.shop import ShopSettings
 from store.stores import StoreInfo, Stores
 from store.videos import Videos
 
@@ -15,10 +17,12 @@ from store.videos import Videos
 @dataclass
 class TerminalServices:
     settings: Settings
-    stores: Stores
-    videos: Videos
     client: StoreClient
     leases: LeaseKeeper
+    counter: Counter
+    shop: ShopSettings
+    stores: Stores
+    videos: Videos
     _database: Database
 
     def home_store(self) -> StoreInfo:
@@ -46,5 +50,7 @@ def open_terminal_services(settings: Settings) -> TerminalServices:
     client = StoreClient(settings.server.host, settings.server.port)
     leases = LeaseKeeper(client)
     client.on_resumed = lambda answer: leases.recheck(answer.get("locks", []))
-    return TerminalServices(settings, Stores(database), Videos(database), client, leases,
-                            database)
+    counter = Counter(client, leases)
+    shop = ShopSettings(database, counter)
+    return TerminalServices(settings, client, leases, counter, shop, Stores(database),
+                            Videos(database), database)

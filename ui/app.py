@@ -180,6 +180,8 @@ class TerminalApp:
         elif name == "lagged":
             print(f"{data.get('dropped', 'Some')} live updates were missed; what you see may "
                   f"be out of date.")
+        if name == "settings.changed":
+            self.services.shop.invalidate()
         for watcher in list(self._watchers):
             self._event_work.put(lambda w=watcher: w(name, data))
 
