@@ -8,9 +8,10 @@ import signal
 import socket
 import subprocess
 import sys
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 ROOT = Path(__file__).resolve().parent.parent
 START_TIMEOUT_S = 20.0
@@ -168,3 +169,23 @@ class LineClient:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+@contextmanager
+def counter_for(server: RunningServer, username: str, password: str,
+                terminal: str = "till-1") -> Iterator[Any]:
+    """A store.counter.Counter as a terminal has it: the terminal's own client, logged in
+    as `username` on the real `server`, with its lease keeper. For manager tests."""
+    from store.client import StoreClient
+    from store.counter import Counter
+    from store.leases import LeaseKeeper
+    client = StoreClient(server.host, server.port, timeout_s=10.0)
+    client.start()
+    leases = LeaseKeeper(client)
+    try:
+        assert client.wait_connected(10), f"no store server at {server.address}"
+        client.login(username, password, terminal)
+        yield Counter(client, leases)
+    finally:
+        leases.close()
+        client.close()
