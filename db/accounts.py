@@ -50,3 +50,19 @@ def statement(tx: Tx, customer_id: int, limit: int = 200) -> list[dict[str, Any]
         " LEFT JOIN titles t ON t.id = cp.title_id "
         " WHERE p.customer_id = %s ORDER BY p.paid_at DESC LIMIT %s) "
         "ORDER BY at DESC LIMIT %s", (customer_id, limit, customer_id, limit, limit))
+
+
+def fees_of_hire(tx: Tx, hire_id: int) -> Decimal:
+    """What is still charged for a hire's late fee and replacement, after waivers."""
+    return Decimal(tx.scalar(
+        "SELECT COALESCE(SUM(amount), 0) FROM charges WHERE hire_id = %s AND kind IN "
+        "('late_fee', 'replacement', 'waiver')", (hire_id,)))
+
+
+def takings(tx: Tx, store_id: int, start: datetime, end: datetime) -> list[dict[str, Any]]:
+    """Money taken at a store between two times, per clerk and kind of payment."""
+    return tx.all(
+        "SELECT st.username AS clerk, p.kind, COUNT(*) AS payments, SUM(p.amount) AS amount "
+        "FROM payments p JOIN staff st ON st.id = p.staff_id "
+        "WHERE p.store_id = %s AND p.paid_at >= %s AND p.paid_at < %s "
+        "GROUP BY st.username, p.kind ORDER BY st.username, p.kind", (store_id, start, end))

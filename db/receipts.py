@@ -14,6 +14,10 @@ def insert_receipt(tx: Tx, store_id: int, staff_id: int, customer_id: int, kind:
         "VALUES (%s, %s, %s, %s, %s, %s)", (store_id, staff_id, customer_id, kind, body, now))
 
 
+def set_body(tx: Tx, receipt_id: int, body: str) -> None:
+    tx.execute("UPDATE receipts SET body = %s WHERE id = %s", (body, receipt_id))
+
+
 def get_receipt(tx: Tx, receipt_id: int) -> dict[str, Any] | None:
     return tx.one("SELECT id, store_id, staff_id, customer_id, kind, body, created_at "
                   "FROM receipts WHERE id = %s", (receipt_id,))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from store.errors import BadRequest, Forbidden
 
@@ -37,6 +38,14 @@ class Clock:
         with self._lock:
             self._offset += timedelta(seconds=seconds)
         return self.now()
+
+
+def zone(tz_name: str) -> ZoneInfo:
+    """The time zone of that IANA name (a store's), or UTC when there is none by that name."""
+    try:
+        return ZoneInfo(tz_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
 
 
 def utc(moment: datetime | None) -> datetime | None:

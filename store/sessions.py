@@ -70,8 +70,12 @@ class Session:
 
 
 class SessionService:
-    def __init__(self, database: Database, clock: Clock, idle: timedelta):
-        self.database, self.clock, self.idle = database, clock, idle
+    def __init__(self, database: Database, clock: Clock, idle: timedelta,
+                 wall: Callable[[], datetime] = lambda: datetime.now(timezone.utc)):
+        # Two clocks: the store's (lockouts and two-factor codes follow it, so a test clock
+        # moves them) and the wall's, for activity — moving a test clock forward to make a
+        # hire overdue must not log every clerk out. In a shop the two are the same.
+        self.database, self.clock, self.wall, self.idle = database, clock, wall, idle
         self._live: dict[int, Session] = {}
         self._lock = threading.Lock()
         # Told (session id, reason) whenever a session ends; the server wires it to events.
@@ -120,15 +124,16 @@ class SessionService:
             if step is None or not self.claim_otp_step(row["id"], step):
                 self._fail(row, host, now, OTP_FAILED)
         token = auth.new_token()
+        seen = self.wall()
 
         def start(tx: Any) -> tuple[int, str | None]:
-            staff_sql.record_login(tx, row["id"], now)
+            staff_sql.record_login(tx, row["id"], seen)
             return (sql.insert_session(tx, row["id"], auth.token_hash(token), terminal,
-                                       address, now),
+                                       address, seen),
                     shop_settings.get_setting(tx, auth.REQUIRE_TOTP_ADMINS))
         session_id, require_admins = unit.run(self.database, start)
         session = Session(session_id, row["id"], row["username"], row["role"],
-                          row["store_id"], terminal, address, now, now,
+                          row["store_id"], terminal, address, seen, seen,
                           must_enroll_totp=auth.must_enroll_totp(
                               row["role"], bool(row["totp_secret"]), require_admins))
         with self._lock:
@@ -160,7 +165,7 @@ class SessionService:
     def resume(self, token: str, address: str) -> Session:
         """The live session of `token` (also after a server restart); Unauthenticated if
         it has ended or expired."""
-        now = self.clock.now()
+        now = self.wall()
         row = unit.run(self.database, lambda tx: sql.get_live_by_token(tx, auth.token_hash(token)))
         if row is None:
             raise Unauthenticated("that session has ended; log in again")
@@ -210,14 +215,14 @@ class SessionService:
         (or is given: one `check` already took out of the live ones)."""
         with self._lock:
             session = self._live.pop(session_id, None) or session
-        now = self.clock.now()
+        now = self.wall()
         unit.run(self.database, lambda tx: sql.end_session(tx, session_id, reason, now))
         self._ended(session_id, reason, session)
         return session
 
     def end_all_of(self, staff_id: int, reason: str) -> list[int]:
         """End every session of one staff member (deactivated, password reset)."""
-        now = self.clock.now()
+        now = self.wall()
         ended = unit.run(self.database,
                          lambda tx: sql.end_sessions_of_staff(tx, staff_id, reason, now))
         with self._lock:
@@ -235,7 +240,7 @@ class SessionService:
     def check(self, session: Session) -> None:
         """Raise Unauthenticated unless `session` is live; then note the activity.
         Memory only: the server runs it before every request, on its loop thread."""
-        now = self.clock.now()
+        now = self.wall()
         with self._lock:
             live = self._live.get(session.id) is session
             expired = live and now - session.last_seen > self.idle
@@ -251,7 +256,7 @@ class SessionService:
 
     def touch(self, session: Session) -> None:
         """Note activity now, and write it to the database at once."""
-        now = self.clock.now()
+        now = self.wall()
         session.last_seen = max(session.last_seen, now)
         session.persisted = now
         unit.run(self.database, lambda tx: sql.touch(tx, session.id, now, session.client_addr))
@@ -282,7 +287,7 @@ class SessionService:
     def list_live(self, store_id: int | None) -> list[dict[str, Any]]:
         """Live sessions (of one store, or all), from the database: they outlive restarts."""
         rows = unit.run(self.database, lambda tx: sql.list_live(tx, store_id))
-        cutoff = self.clock.now() - self.idle
+        cutoff = self.wall() - self.idle
         return [{"session_id": r["id"], "username": r["username"], "role": r["role"],
                  "store_id": r["store_id"], "terminal": r["terminal"],
                  "client_addr": r["client_addr"], "started_at": to_wire(utc(r["started_at"])),

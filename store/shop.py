@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, Callable
 
 from db import shop_settings as sql
@@ -21,11 +21,11 @@ from db.database import Database, Tx
 from store import roles, unit
 from store.counter import Counter
 from store.errors import NotFound, ValidationError
+from store.money import parse_amount
 
 CACHE_S = 60.0
 CAP_REPLACEMENT = "replacement_cost"
 RATED = ("R", "NC-17")   # the ratings with a minimum age (min_age_<rating>)
-MAX_MONEY = Decimal("999999.99")
 
 
 @dataclass(frozen=True)
@@ -45,18 +45,6 @@ class ShopRules:
         return dict(self.min_ages).get(rating, 0)
 
 
-def _money(text: str) -> Decimal:
-    try:
-        value = Decimal(text.strip())
-    except InvalidOperation:
-        raise ValidationError(f"{text!r} is not an amount: write it like 1.50") from None
-    if not value.is_finite() or value < 0 or value > MAX_MONEY or value != value.quantize(
-            Decimal("0.01")):
-        raise ValidationError(f"{text!r} is not an amount of money (0 to {MAX_MONEY}, at "
-                              f"most 2 decimals)")
-    return value.quantize(Decimal("0.01"))
-
-
 def _whole(low: int, high: int) -> Callable[[str], int]:
     def parse(text: str) -> int:
         if not text.strip().isdigit() or not low <= int(text) <= high:
@@ -66,7 +54,7 @@ def _whole(low: int, high: int) -> Callable[[str], int]:
 
 
 def _cap(text: str) -> Decimal | None:
-    return None if text.strip() == CAP_REPLACEMENT else _money(text)
+    return None if text.strip() == CAP_REPLACEMENT else parse_amount(text)
 
 
 def _flag(text: str) -> bool:
@@ -77,11 +65,11 @@ def _flag(text: str) -> bool:
 
 # name -> (parse the stored text, ShopRules field it sets)
 PARSERS: dict[str, tuple[Callable[[str], Any], str]] = {
-    "late_fee_per_day": (_money, "late_fee_per_day"),
+    "late_fee_per_day": (parse_amount, "late_fee_per_day"),
     "grace_hours": (_whole(0, 720), "grace_hours"),
     "late_fee_cap": (_cap, "late_fee_cap"),
     "max_open_hires": (_whole(1, 100), "max_open_hires"),
-    "blocking_balance": (_money, "blocking_balance"),
+    "blocking_balance": (parse_amount, "blocking_balance"),
     "min_age_R": (_whole(0, 99), ""),
     "min_age_NC-17": (_whole(0, 99), ""),
     "hold_shelf_days": (_whole(1, 60), "hold_shelf_days"),

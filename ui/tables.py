@@ -11,11 +11,10 @@ from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tabulate import tabulate
 
-from store.clock import from_wire
+from store.clock import from_wire, zone
 
 CENT = Decimal("0.01")
 DATE_TIME = "%Y-%m-%d %H:%M"       # the default for times in tables, in the store's zone
@@ -59,14 +58,6 @@ def format_time(value: dict[str, Any] | None, tz_name: str, fmt: str = DATE_TIME
 def format_moment(moment: datetime | None, tz_name: str, fmt: str = DATE_TIME) -> str:
     """An aware datetime in the zone `tz_name`; blank for None."""
     return "" if moment is None else moment.astimezone(zone(tz_name)).strftime(fmt)
-
-
-def zone(tz_name: str) -> ZoneInfo:
-    """The time zone of that name, or UTC when there is none by that name."""
-    try:
-        return ZoneInfo(tz_name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
 
 
 def _cell(value: Any) -> str:

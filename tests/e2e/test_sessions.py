@@ -1,4 +1,5 @@
 """Staff sessions on the real server and database: login, lockout, resume, expiry, roles."""
+import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -171,16 +172,38 @@ def test_a_session_outlives_a_server_restart(demo_db, people, tmp_path):
         srv.stop()
 
 
-def test_a_session_expires_after_eight_idle_hours(server, demo_db, people):
-    with server.client() as c:
-        session_id = c.login("clk1", STAFF_PASSWORD)["session_id"]
-        server.ask("clock.advance", {"seconds": 8 * 3600 - 60})
-        assert c.result("whoami")  # activity keeps it alive
-        server.ask("clock.advance", {"seconds": 8 * 3600 + 1})
-        reply = c.ask("whoami")
-        assert reply["error"]["code"] == "UNAUTHENTICATED" and "expired" in reply["error"]["message"]
+def test_a_session_expires_after_its_idle_time_of_real_inactivity(demo_db, people, tmp_path):
+    srv = start_server(tmp_path, demo_db.db.name, "--test-clock",
+                       env={"VIDEOSTORE_SERVER_SESSION_IDLE_S": "3"})
+    try:
+        with srv.client() as c:
+            session_id = c.login("clk1", STAFF_PASSWORD)["session_id"]
+            for _ in range(8):  # activity every half second keeps it alive past 3 s
+                time.sleep(0.5)
+                assert c.result("whoami")
+            time.sleep(3.5)  # then idle for longer than that (a request would be activity)
+            reply = c.ask("whoami")
+            assert reply["error"]["code"] == "UNAUTHENTICATED"
+            assert "expired" in reply["error"]["message"]
+    finally:
+        srv.stop()
     row = admin_query(demo_db, "SELECT end_reason FROM sessions WHERE id = %s", (session_id,))[0]
     assert row["end_reason"] == "expired"
+
+
+def test_the_default_idle_time_is_eight_hours(server, people):
+    with server.client() as c:
+        result = c.login("clk1", STAFF_PASSWORD)
+        started = datetime.now(timezone.utc)
+        expires = datetime.fromisoformat(result["expires_at"]["utc"].replace("Z", "+00:00"))
+        assert abs((expires - started) - timedelta(hours=8)) < timedelta(minutes=1)
+
+
+def test_moving_the_test_clock_forward_logs_no_one_out(server, people):
+    with server.client() as c:
+        c.login("clk1", STAFF_PASSWORD)
+        server.ask("clock.advance", {"seconds": 10 * 86400})  # ten days on, for a late fee
+        assert c.result("whoami")["user"]["username"] == "clk1"
 
 
 def test_bye_ends_the_session(server, demo_db, people):
