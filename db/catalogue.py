@@ -47,3 +47,137 @@ def copy_whereabouts(tx: Tx, copy_id: int | None = None,
     if barcode is not None:
         return tx.one(_COPY_WHEREABOUTS + "WHERE c.barcode = %s", (barcode,))
     return tx.one(_COPY_WHEREABOUTS + "WHERE c.id = %s", (copy_id,))
+
+
+_TITLE_COLUMNS = ("t.id, t.title, t.release_year, t.rating, t.genre, t.length_min, "
+                  "t.rental_rate, t.rental_days, t.replacement_cost, t.description")
+
+
+def get_title(tx: Tx, title_id: int, for_update: bool = False) -> dict[str, Any] | None:
+    return tx.one(f"SELECT {_TITLE_COLUMNS} FROM titles t WHERE t.id = %s"
+                  + (" FOR UPDATE" if for_update else ""), (title_id,))
+
+
+def same_title(tx: Tx, title: str, release_year: int | None) -> dict[str, Any] | None:
+    """A title of that name (any case) and year, if the catalogue has one (uses
+    ix_titles_title)."""
+    return tx.one("SELECT t.id, t.title, t.release_year FROM titles t "
+                  "WHERE t.title = %s AND t.release_year <=> %s ORDER BY t.id LIMIT 1",
+                  (title, release_year))
+
+
+def update_title(tx: Tx, title_id: int, title: str, release_year: int | None, rating: str,
+                 genre: str, length_min: int | None, rental_rate: Decimal, rental_days: int,
+                 replacement_cost: Decimal, description: str, now: datetime) -> int:
+    return tx.execute(
+        "UPDATE titles SET title = %s, release_year = %s, rating = %s, genre = %s, "
+        "length_min = %s, rental_rate = %s, rental_days = %s, replacement_cost = %s, "
+        "description = %s, updated_at = %s WHERE id = %s",
+        (title, release_year, rating, genre, length_min, rental_rate, rental_days,
+         replacement_cost, description, now, title_id))
+
+
+def genres(tx: Tx) -> list[str]:
+    """Every genre in use (a loose scan of ix_titles_genre: one read per genre)."""
+    return [r["genre"] for r in tx.all(
+        "SELECT t.genre FROM titles t WHERE t.genre <> '' GROUP BY t.genre ORDER BY t.genre")]
+
+
+_IN_STOCK = "('available', 'hired', 'held', 'damaged')"
+
+
+def find_titles_query(match: str | None, prefix: str | None, contains: Sequence[str],
+                      genre: str | None, rating: str | None, fmt: str | None,
+                      available_at: int | None, here: int | None,
+                      limit: int) -> tuple[str, list[Any]]:
+    """The SQL and parameters of a title search (see find_titles); public so that a test
+    can EXPLAIN exactly what a screen runs. Built from fixed fragments only."""
+    if (match is None) == (prefix is None):
+        raise ValueError("a title search is by FULLTEXT match or by prefix, one of them")
+    by_format = " AND c.format = %s" if fmt else ""
+    fmt_params = [fmt] if fmt else []
+    select = (
+        f"SELECT {_TITLE_COLUMNS}, "
+        f"(SELECT COUNT(*) FROM copies c WHERE c.store_id = %s AND c.title_id = t.id "
+        f"AND c.status = 'available'{by_format}) AS available_here, "
+        f"(SELECT COUNT(*) FROM copies c WHERE c.store_id = %s AND c.title_id = t.id "
+        f"AND c.status IN {_IN_STOCK}{by_format}) AS copies_here, "
+        f"(SELECT COUNT(*) FROM copies c WHERE c.title_id = t.id "
+        f"AND c.status IN {_IN_STOCK}{by_format}) AS copies_total "
+        f"FROM titles t WHERE ")
+    params: list[Any] = [here, *fmt_params, here, *fmt_params, *fmt_params]
+    where: list[str] = []
+    if match is not None:
+        where.append("MATCH (t.title) AGAINST (%s IN BOOLEAN MODE)")
+        params.append(match)
+    else:
+        where.append("t.title LIKE %s")
+        params.append(prefix)
+    for pattern in contains:
+        where.append("t.title LIKE %s")
+        params.append(pattern)
+    if genre:
+        where.append("t.genre = %s")
+        params.append(genre)
+    if rating:
+        where.append("t.rating = %s")
+        params.append(rating)
+    if available_at is not None:
+        where.append(f"EXISTS (SELECT 1 FROM copies c WHERE c.store_id = %s AND "
+                     f"c.title_id = t.id AND c.status = 'available'{by_format})")
+        params += [available_at, *fmt_params]
+    elif fmt:
+        where.append("EXISTS (SELECT 1 FROM copies c WHERE c.title_id = t.id AND "
+                     "c.format = %s)")
+        params.append(fmt)
+    params.append(limit)
+    return select + " AND ".join(where) + " ORDER BY t.title, t.id LIMIT %s", params
+
+
+def find_titles(tx: Tx, match: str | None, prefix: str | None, contains: Sequence[str],
+                genre: str | None, rating: str | None, fmt: str | None,
+                available_at: int | None, here: int | None,
+                limit: int) -> list[dict[str, Any]]:
+    """Titles by a FULLTEXT `match` (boolean mode) or a title `prefix` (LIKE 'ab%'), each
+    further `contains` LIKE pattern, genre, rating; with a copy in format `fmt`; with an
+    available copy at store `available_at`. Each with its copies (in `fmt`, if given):
+    available at store `here`, in stock there, in stock in every store."""
+    sql, params = find_titles_query(match, prefix, contains, genre, rating, fmt,
+                                    available_at, here, limit)
+    return tx.all(sql, params)
+
+
+def highest_copy_number(tx: Tx, title_id: int) -> int:
+    """The title's highest copy number, 0 for none (the end of uq_copies_title_number)."""
+    return int(tx.scalar("SELECT COALESCE(MAX(copy_number), 0) FROM copies "
+                         "WHERE title_id = %s", (title_id,)))
+
+
+def copies_numbered(tx: Tx, title_id: int, first: int, last: int) -> list[dict[str, Any]]:
+    return tx.all("SELECT id, title_id, store_id, format, barcode, copy_number, status "
+                  "FROM copies WHERE title_id = %s AND copy_number BETWEEN %s AND %s "
+                  "ORDER BY copy_number", (title_id, first, last))
+
+
+def copy_for_change(tx: Tx, copy_id: int) -> dict[str, Any] | None:
+    """The copy's row, locked until the transaction ends, with its open hire and ready
+    hold (if any) and its store's name."""
+    return tx.one(
+        "SELECT c.id, c.title_id, c.store_id, c.status, c.format, c.copy_number, "
+        "s.name AS store_name, "
+        "(SELECT h.id FROM hires h WHERE h.open_copy_id = c.id) AS hire_id, "
+        "(SELECT ho.id FROM holds ho WHERE ho.copy_id = c.id AND ho.status = 'ready' "
+        "ORDER BY ho.id LIMIT 1) AS hold_id "
+        "FROM copies c JOIN stores s ON s.id = c.store_id WHERE c.id = %s FOR UPDATE",
+        (copy_id,))
+
+
+def set_copy_status(tx: Tx, copy_id: int, status: str, now: datetime) -> int:
+    return tx.execute("UPDATE copies SET status = %s, updated_at = %s WHERE id = %s",
+                      (status, now, copy_id))
+
+
+def copies_whereabouts(tx: Tx, title_id: int) -> list[dict[str, Any]]:
+    """Every copy of a title (all stores), as copy_whereabouts gives one."""
+    return tx.all(_COPY_WHEREABOUTS + "WHERE c.title_id = %s "
+                  "ORDER BY c.store_id, c.copy_number, ho.id", (title_id,))

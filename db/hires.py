@@ -18,9 +18,17 @@ _COPY = ("SELECT c.id, c.barcode, c.copy_number, c.format, c.status, c.store_id,
          "FROM copies c JOIN titles t ON t.id = c.title_id ")
 
 
+_CUSTOMER = ("SELECT id, first_name, last_name, card_number, phone, active, date_of_birth, "
+             "store_id FROM customers WHERE id = %s")
+
+
 def lock_customer(tx: Tx, customer_id: int) -> dict[str, Any] | None:
-    return tx.one("SELECT id, first_name, last_name, card_number, phone, active, date_of_birth, "
-                  "store_id FROM customers WHERE id = %s FOR UPDATE", (customer_id,))
+    return tx.one(f"{_CUSTOMER} FOR UPDATE", (customer_id,))
+
+
+def get_customer(tx: Tx, customer_id: int) -> dict[str, Any] | None:
+    """The customer as a hire sees them, not locked (a quote)."""
+    return tx.one(_CUSTOMER, (customer_id,))
 
 
 def count_open(tx: Tx, customer_id: int) -> int:
@@ -30,8 +38,14 @@ def count_open(tx: Tx, customer_id: int) -> int:
 
 def lock_copies(tx: Tx, copy_ids: Sequence[int]) -> list[dict[str, Any]]:
     """The copies with their titles, locked, in id order."""
+    return get_copies(tx, copy_ids, lock=True)
+
+
+def get_copies(tx: Tx, copy_ids: Sequence[int], lock: bool = False) -> list[dict[str, Any]]:
+    """The copies with their titles, in id order."""
     marks = ", ".join(["%s"] * len(copy_ids))
-    return tx.all(f"{_COPY}WHERE c.id IN ({marks}) ORDER BY c.id FOR UPDATE", tuple(copy_ids))
+    tail = " FOR UPDATE" if lock else ""
+    return tx.all(f"{_COPY}WHERE c.id IN ({marks}) ORDER BY c.id{tail}", tuple(copy_ids))
 
 
 def copy_ids_by_barcode(tx: Tx, barcodes: Sequence[str]) -> dict[str, int]:

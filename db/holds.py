@@ -42,8 +42,9 @@ def count_on_shelf(tx: Tx, title_id: int, store_id: int) -> int:
                          "AND status = 'available'", (store_id, title_id)))
 
 
-def ready_hold_of_copy(tx: Tx, copy_id: int) -> dict[str, Any] | None:
-    return tx.one(f"{_HOLD}WHERE ho.copy_id = %s AND ho.status = 'ready' FOR UPDATE", (copy_id,))
+def ready_hold_of_copy(tx: Tx, copy_id: int, lock: bool = True) -> dict[str, Any] | None:
+    tail = " FOR UPDATE" if lock else ""
+    return tx.one(f"{_HOLD}WHERE ho.copy_id = %s AND ho.status = 'ready'{tail}", (copy_id,))
 
 
 def lock_hold(tx: Tx, hold_id: int) -> dict[str, Any] | None:

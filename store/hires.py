@@ -46,6 +46,16 @@ class HiredCopy:
 
 
 @dataclass(frozen=True)
+class Quote:
+    """What a hire would write, shown to the clerk before it is made."""
+    customer_id: int
+    customer: str
+    balance: Decimal
+    lines: list[HiredCopy]   # hire_id 0: not made yet
+    total: Decimal
+
+
+@dataclass(frozen=True)
 class HireResult:
     customer_id: int
     customer: str
@@ -85,6 +95,21 @@ def resolve_copies(tx: Tx, refs: Sequence[str]) -> list[int]:
     return ids
 
 
+def read_hire(tx: Tx, customer_id: int, copy_ids: list[int], rules: ShopRules,
+              manager_override: bool, lock: bool) -> tuple[dict[str, Any],
+                                                          list[dict[str, Any]], Hirer]:
+    """The customer, the copies (locked, in id order, for the hire itself) and the customer
+    as the rules see them, checked for taking that many copies."""
+    customer = (sql.lock_customer if lock else sql.get_customer)(tx, customer_id)
+    if customer is None:
+        raise NotFound(f"There is no customer {customer_id}.")
+    copies = sql.get_copies(tx, copy_ids, lock=lock)
+    hirer = hirer_of(customer, accounts.balance(tx, customer_id),
+                     sql.count_open(tx, customer_id))
+    check_hirer(hirer, len(copies), rules, manager_override)
+    return customer, copies, hirer
+
+
 class Hires:
     def __init__(self, database: Database, counter: Counter, shop: ShopSettings,
                  stores: Stores):
@@ -97,6 +122,38 @@ class Hires:
         if len(refs) > MAX_COPIES:
             raise ValidationError(f"At most {MAX_COPIES} copies in one hire.")
         return unit.run(self.database, lambda tx: resolve_copies(tx, refs))
+
+    def quote(self, customer_id: int, copy_refs: Sequence[str],
+              manager_override: bool = False) -> Quote:
+        """The hire's lines, due dates (from the server's clock now) and charges, after the
+        same checks as the hire itself — read only, nothing locked: the hire checks again."""
+        actor = self.counter.actor
+        copy_ids = self.copy_ids(copy_refs)
+        rules = self.shop.rules()
+        store = self.stores.get(actor.store_id)
+        now = self.counter.now()
+
+        def read(tx: Tx) -> Quote:
+            customer, copies, hirer = read_hire(tx, customer_id, copy_ids, rules,
+                                                manager_override, lock=False)
+            today = now.astimezone(zone(store.timezone)).date()
+            lines = []
+            for copy in copies:
+                hold = (holds_sql.ready_hold_of_copy(tx, copy["id"], lock=False)
+                        if copy["status"] == "held" else None)
+                held_for = None if hold is None or utc(hold["expires_at"]) < now \
+                    else int(hold["customer_id"])  # type: ignore[operator]
+                status = "available" if copy["status"] == "held" and held_for is None \
+                    else copy["status"]
+                check_copy(Hireable(copy["id"], copy["title"], copy["rating"],
+                                    copy["store_id"], status, held_for), hirer,
+                           actor.store_id, rules, today)
+                lines.append(HiredCopy(0, copy["id"], copy["title"], copy["format"],
+                                       due_at(now, copy["rental_days"]),
+                                       Decimal(copy["rental_rate"])))
+            return Quote(customer_id, customer_name(customer), hirer.balance, lines,
+                         sum((line.rate for line in lines), Decimal("0.00")))
+        return unit.run(self.database, read)
 
     def hire(self, customer_id: int, copy_refs: Sequence[str], pay_now: bool = False,
              override_reason: str | None = None) -> HireResult:
@@ -122,13 +179,9 @@ class Hires:
     def _hire(self, tx: Tx, actor: Actor, store: StoreInfo, rules: ShopRules, now: datetime,
               customer_id: int, copy_ids: list[int], pay_now: bool,
               override_reason: str | None) -> HireResult:
-        customer = sql.lock_customer(tx, customer_id)
-        if customer is None:
-            raise NotFound(f"There is no customer {customer_id}.")
-        copies = sql.lock_copies(tx, copy_ids)
-        balance = accounts.balance(tx, customer_id)
-        hirer = hirer_of(customer, balance, sql.count_open(tx, customer_id))
-        check_hirer(hirer, len(copies), rules, override_reason is not None)
+        customer, copies, hirer = read_hire(tx, customer_id, copy_ids, rules,
+                                            override_reason is not None, lock=True)
+        balance = hirer.balance
         today = now.astimezone(zone(store.timezone)).date()
         held = {}
         for copy in copies:
@@ -147,7 +200,7 @@ class Hires:
         paid = total if pay_now else Decimal("0.00")
         after = balance + total - paid
         body = receipts.render("hire", self._heading(store, now, actor, customer), [
-            Line(h.copy_id, h.title, f"{h.format}, due", h.rate) for h in hired],
+            Line(h.copy_id, h.title, h.format, h.rate) for h in hired],
             [("Rental charges", total), ("Paid now", paid), ("Balance owed", after)],
             [f"Copy {h.copy_id} due back {receipts.local(h.due_at, store.timezone)}"
              for h in hired])
@@ -238,7 +291,7 @@ class Hires:
         balance = accounts.balance(tx, customer["id"])
         renewed = HiredCopy(hire_id, copy_id, copy["title"], copy["format"], due, rate)
         body = receipts.render("renewal", self._heading(store, now, actor, customer),
-                               [Line(copy_id, copy["title"], f"{copy['format']}, due", rate)],
+                               [Line(copy_id, copy["title"], copy["format"], rate)],
                                [("Rental charge", rate), ("Balance owed", balance)],
                                [f"Copy {copy_id} now due back "
                                 f"{receipts.local(due, store.timezone)}"])

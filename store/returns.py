@@ -59,6 +59,16 @@ class ReturnResult:
         return [r.hold for r in self.returned if r.hold is not None]
 
 
+@dataclass(frozen=True)
+class ReturnQuote:
+    """What a return would charge, shown to the clerk before it is made."""
+    customer_id: int
+    customer: str
+    balance: Decimal
+    lines: list[ReturnedCopy]   # hire ids real, holds not yet decided
+    total: Decimal
+
+
 class Returns:
     def __init__(self, database: Database, counter: Counter, shop: ShopSettings,
                  stores: Stores):
@@ -67,6 +77,48 @@ class Returns:
     def return_copies(self, copy_refs: Sequence[str], condition: str = "ok",
                       pay_now: bool = False) -> ReturnResult:
         """Take back scanned copies, all out to one customer."""
+        copy_ids, customer_id = self._out_to_one(copy_refs, condition)
+        return self._return(customer_id, copy_ids, condition, pay_now)
+
+    def quote(self, copy_refs: Sequence[str], condition: str = "ok") -> ReturnQuote:
+        """Days late and charges of taking these copies back now (the server's clock) —
+        read only: the return itself computes them again."""
+        copy_ids, customer_id = self._out_to_one(copy_refs, condition)
+        return self._quote(customer_id, copy_ids, condition)
+
+    def quote_all(self, customer_id: int) -> ReturnQuote:
+        hires = unit.run(self.database, lambda tx: sql.open_hires_of(tx, customer_id))
+        if not hires:
+            raise Refused("That customer has nothing out.", {"reason": "not_out"})
+        return self._quote(customer_id, [h["copy_id"] for h in hires], "ok")
+
+    def _quote(self, customer_id: int, copy_ids: list[int], condition: str) -> ReturnQuote:
+        rules = self.shop.rules()
+        now = self.counter.now()
+
+        def read(tx: Tx) -> ReturnQuote:
+            customer = sql.get_customer(tx, customer_id)
+            if customer is None:
+                raise NotFound(f"There is no customer {customer_id}.")
+            lines = []
+            for copy in sql.get_copies(tx, copy_ids):
+                hire = sql.open_hire_of_copy(tx, copy["id"])
+                if hire is None:
+                    raise Refused(f"Copy {copy['id']} is not out.", {"reason": "not_out"})
+                due = utc(hire["due_at"])
+                charges = return_charges(condition, due, now, rules,  # type: ignore[arg-type]
+                                         Decimal(copy["replacement_cost"]))
+                lines.append(ReturnedCopy(hire["id"], copy["id"], copy["title"],
+                                          days_late(due, now, rules.grace_hours),  # type: ignore[arg-type]
+                                          charges, condition, None))
+            total = sum((sum(x.charges.values(), Decimal("0.00")) for x in lines),
+                        Decimal("0.00"))
+            return ReturnQuote(customer_id, customer_name(customer),
+                               accounts.balance(tx, customer_id), lines, total)
+        return unit.run(self.database, read)
+
+    def _out_to_one(self, copy_refs: Sequence[str], condition: str) -> tuple[list[int], int]:
+        """The copies' ids and the one customer they are out to; Refused if one is not out."""
         if condition not in CONDITIONS:
             raise ValidationError(f"condition must be one of {', '.join(CONDITIONS)}")
         if not copy_refs:
@@ -85,8 +137,7 @@ class Returns:
                 raise ValidationError("Those copies are out to different customers: return "
                                       "each customer's copies on their own.")
             return copy_ids, customers.pop()
-        copy_ids, customer_id = unit.run(self.database, find)
-        return self._return(customer_id, copy_ids, condition, pay_now)
+        return unit.run(self.database, find)
 
     def return_all(self, customer_id: int, pay_now: bool = False) -> ReturnResult:
         """Take back every copy the customer has out."""

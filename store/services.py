@@ -7,11 +7,34 @@ from db.database import Database
 from db.settings import Settings
 from store.client import StoreClient
 from store.counter import Counter
+from store.customers import Customers
 from store.errors import DatabaseMissing
+from store.hires import Hires
+from store.holds import Holds
 from store.leases import LeaseKeeper
+from store.payments import Payments
+from store.receipts import Receipts
+from store.returns import Returns
 from store.shop import ShopSettings
 from store.stores import StoreInfo, Stores
 from store.videos import Videos
+
+
+@dataclass
+class Desk:
+    """The counter's managers: hiring out, returns, holds, money, receipts."""
+    hires: Hires
+    returns: Returns
+    holds: Holds
+    payments: Payments
+    receipts: Receipts
+
+
+def open_desk(database: Database, counter: Counter, shop: ShopSettings,
+              stores: Stores) -> Desk:
+    return Desk(Hires(database, counter, shop, stores), Returns(database, counter, shop, stores),
+                Holds(database, counter, shop), Payments(database, counter, stores),
+                Receipts(database))
 
 
 @dataclass
@@ -24,6 +47,8 @@ class TerminalServices:
     stores: Stores
     videos: Videos
     _database: Database
+    customers: Customers
+    desk: Desk
 
     def home_store(self) -> StoreInfo:
         """The store this terminal serves: the logged-in clerk's, else the configured one.
@@ -52,5 +77,8 @@ def open_terminal_services(settings: Settings) -> TerminalServices:
     client.on_resumed = lambda answer: leases.recheck(answer.get("locks", []))
     counter = Counter(client, leases)
     shop = ShopSettings(database, counter)
-    return TerminalServices(settings, client, leases, counter, shop, Stores(database),
-                            Videos(database), database)
+    stores = Stores(database)
+    return TerminalServices(settings, client, leases, counter, shop, stores,
+                            Videos(database, counter), database,
+                            customers=Customers(database, counter),
+                            desk=open_desk(database, counter, shop, stores))

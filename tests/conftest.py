@@ -12,7 +12,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 import pytest
 
@@ -23,6 +23,9 @@ from dev import mariadb
 from store.passwords import hash_password
 from store.setup import SetupReport, create_store_database
 from tests.helpers import ROOT, RunningServer, start_server
+
+if TYPE_CHECKING:
+    from tests.circulation import Shop
 
 ADMIN_PASSWORD = "test-admin-pw-1"
 STAFF_PASSWORD = "staff-pw-1234"
@@ -147,3 +150,14 @@ def run_main(*args: str, env: dict[str, str] | None = None,
     return subprocess.run([sys.executable, str(ROOT / "main.py"), *args], cwd=ROOT,
                           env={**os.environ, **(env or {})}, input=stdin or "",
                           capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture
+def shop(fresh_db: Settings, tmp_path: Path) -> Iterator["Shop"]:
+    """A fresh two-store shop (tests/circulation.py) and its store server, test clock on."""
+    from tests.circulation import build_shop  # it imports this module's helpers
+    srv = start_server(tmp_path, fresh_db.db.name, "--test-clock")
+    try:
+        yield build_shop(fresh_db, srv)
+    finally:
+        srv.stop()

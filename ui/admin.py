@@ -14,26 +14,20 @@ action(terminal) does its work and `needs` is the least role shown it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, Protocol
 
-from prompt_toolkit.application import get_app
-from prompt_toolkit.filters import Condition
-from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
+from prompt_toolkit.completion import WordCompleter
 
 from store import roles
+from store.clock import utc
 from store.client import StoreClient
-from store.errors import StoreError
 from store.passwords import check_password, check_username
-from ui.forms import Asker, ask, ask_number, choose, new_password, yes_no
-from ui.messages import error_line
-from ui.tables import DATE_TIME_S, format_table, format_time
+from ui.forms import Asker, ask, ask_number, cancel_keys, choose, new_password, yes_no
+from ui.submenu import Entry, allowed_entries, submenu
+from ui.tables import DATE_TIME_S, format_moment, format_table, format_time
 from ui.twofactor import enrol_totp
 
 TITLE = "── Admin ──"
-PROMPT = "admin> "
-HELP, BACK = "help", ""
-MENU_WIDTH = 78  # fits an 80-column terminal
 
 
 class Services(Protocol):
@@ -47,12 +41,10 @@ class AdminTerminal(Asker, Protocol):
     def timezone(self) -> str: ...
 
 
-@dataclass(frozen=True)
-class AdminEntry:
-    key: str
-    label: str
-    action: Callable[[AdminTerminal], None]
-    needs: str = roles.MANAGER
+def AdminEntry(key: str, label: str, action: Callable[[AdminTerminal], None],
+               needs: str = roles.MANAGER) -> Entry:
+    """An Admin entry: for managers and admins unless it says otherwise."""
+    return Entry(key, label, action, needs)
 
 
 # --- the entries -------------------------------------------------------------------------
@@ -171,6 +163,27 @@ def send_notice(t: AdminTerminal) -> None:
           f"anyone not logged in sees it at their next login.")
 
 
+def shop_settings(t: AdminTerminal) -> None:
+    """The shop's rules (fees, limits, ages); admins change one at a time."""
+    shop = t.services.shop
+    rows = shop.listing()
+    t.say(format_table(["Setting", "Value", "What it is", "Changed by", "When"],
+                       [[r["name"], r["value"], r["description"], r["updated_by"],
+                         format_moment(utc(r["updated_at"]), t.timezone())] for r in rows]))
+    if not roles.allowed(_me(t)["role"], roles.ADMIN):
+        t.say("Only an admin may change a setting.")
+        return
+    names = [r["name"] for r in rows]
+    name = t.prompt("Change which? (Tab completes; Enter: none) ", is_password=False,
+                    completer=WordCompleter(names), key_bindings=cancel_keys()).strip()
+    if not name:
+        return
+    current = next((r["value"] for r in rows if r["name"] == name), "")
+    value = ask(t, f"New value of {name}", current)
+    shop.change(name, value)
+    t.say(f"{name} is now {value.strip()}; every terminal of this store uses it from now on.")
+
+
 def two_factor(t: AdminTerminal) -> None:
     """Set up two-factor login for one's own account."""
     enrol_totp(t, t.services.client)
@@ -197,100 +210,26 @@ ENTRIES: list[AdminEntry] = [
     AdminEntry("k", "Locks", locks),
     AdminEntry("n", "Send notice", send_notice),
     AdminEntry("t", "Server status", server_status),
+    AdminEntry("g", "Shop settings", shop_settings),
     AdminEntry("f", "Two-factor login (yours)", two_factor, needs=roles.CLERK),
 ]
 
 
 # --- the screen --------------------------------------------------------------------------
 
-def admin_screen(t: AdminTerminal, entries: list[AdminEntry] | None = None) -> None:
+def admin_screen(t: AdminTerminal, entries: list[Entry] | None = None) -> None:
     """The Admin sub-menu until the user goes back to the main menu."""
     user = t.services.client.user
     if user is None:
         t.say(f"{TITLE}\nAdmin needs a login as a manager or admin; this terminal is not "
               f"logged in (read-only).\n")
         return
-    entries = [e for e in (ENTRIES if entries is None else entries)
-               if roles.allowed(user["role"], e.needs)]
-    by_key = {e.key: e for e in entries}
     t.say(f"{TITLE}  (F1 or ? lists the keys; Esc goes back to the main menu)")
     if not roles.allowed(user["role"], roles.MANAGER):
         t.say(f"Admin needs a manager or admin for staff, sessions and locks; you are logged "
               f"in as {user['username']} ({user['role']}).\nHere you can set up two-factor "
               f"login for your own account.")
-    while True:
-        t.say(menu_text(entries))
-        try:
-            choice = t.prompt(PROMPT, is_password=False, key_bindings=menu_keys(entries))
-        except (KeyboardInterrupt, EOFError):
-            return
-        choice = choice.strip().lower()
-        if choice == BACK:
-            return
-        if choice in (HELP, "?"):
-            t.say(help_text(entries))
-        elif choice in by_key:
-            if not _run(t, by_key[choice]):
-                return
-        else:
-            t.say(f"Choose {', '.join(by_key)} (F1 for help; Esc goes back).")
-
-
-def menu_text(entries: list[AdminEntry], width: int = MENU_WIDTH) -> str:
-    """The entries' keys and labels, on as many lines of at most `width` as they need."""
-    lines: list[str] = []
-    for item in [f"{e.key} {e.label}" for e in entries] + ["Esc Back"]:
-        if lines and len(lines[-1]) + 2 + len(item) <= width:
-            lines[-1] += "  " + item
-        else:
-            lines.append(item)
-    return "\n".join(lines)
-
-
-def help_text(entries: list[AdminEntry]) -> str:
-    lines = [f"  {e.key:<8} {e.label}" for e in entries]
-    return "\n".join(["── Help: Admin ──", *lines,
-                      "  Esc      back to the main menu (Ctrl-C or an empty line too)",
-                      "  F1 or ?  this help",
-                      "  Within an entry, Esc or Ctrl-C cancels it.", ""])
-
-
-def menu_keys(entries: list[AdminEntry]) -> KeyBindings:
-    """Keys of the Admin sub-menu prompt."""
-    kb = KeyBindings()
-    empty = Condition(lambda: not get_app().current_buffer.text)
-
-    for entry in entries:
-        def choose_entry(event: KeyPressEvent, key: str = entry.key) -> None:
-            """Choose an entry with one key."""
-            event.app.exit(result=key)
-        kb.add(entry.key, filter=empty)(choose_entry)
-
-    @kb.add("f1")
-    @kb.add("?", filter=empty)
-    def _help(event: KeyPressEvent) -> None:
-        """List the keys of this screen."""
-        event.app.exit(result=HELP)
-
-    @kb.add("escape", eager=True)
-    def _back(event: KeyPressEvent) -> None:
-        """Go back to the main menu."""
-        event.app.exit(result=BACK)
-
-    return kb
-
-
-def _run(t: AdminTerminal, entry: AdminEntry) -> bool:
-    """Run one entry; every outcome is told in a line. False when the session is gone
-    (the main menu then asks for a login)."""
-    t.say(f"── Admin: {entry.label} ──")
-    try:
-        entry.action(t)
-    except (KeyboardInterrupt, EOFError):
-        t.say("Cancelled.")
-    except StoreError as e:
-        t.say(error_line(e))
-    return t.services.client.user is not None
+    submenu(t, "Admin", allowed_entries(ENTRIES if entries is None else entries, user["role"]))
 
 
 def _username(t: AdminTerminal, label: str, nothing: str) -> str:

@@ -174,7 +174,8 @@ class TerminalApp:
 
     def _on_event(self, name: str, data: dict) -> None:
         """Called from the client's reader thread for every pushed event."""
-        self._new_events += 1
+        if not name.startswith("staff."):  # who logs in where: not news for the till
+            self._new_events += 1
         if name == "notice":
             print(notice_line(data))
         elif name == "lagged":

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from store.errors import StoreError
+from ui.tables import format_time
 
 
 def error_line(error: StoreError) -> str:
@@ -16,3 +17,11 @@ def notice_line(notice: dict) -> str:
     whom = " (to you)" if to == "you" else ""
     text = " ".join(str(notice.get("text", "")).split())
     return f"Notice from {notice.get('from', '?')}{whom}: {text}"
+
+
+def in_use(holder: dict, tz_name: str) -> str:
+    """Who holds a lock, from a LOCKED error's details: "In use by ana at till-2 since 14:02"."""
+    since = holder.get("since")
+    when = f" since {format_time(since, tz_name, '%H:%M')}" if isinstance(since, dict) else ""
+    return (f"In use by {holder.get('username', 'another clerk')} at "
+            f"{holder.get('terminal') or 'another till'}{when}")

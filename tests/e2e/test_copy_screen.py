@@ -27,7 +27,7 @@ def tills(demo_db, server, people):
         log_in(term, username)
         term.wait_for(MENU)
         term.send("2")
-        term.wait_for("copy>")
+        term.wait_for("videos>")
         return term
     yield open_till
     for term in opened:
@@ -76,9 +76,9 @@ def test_a_second_till_sees_who_holds_the_copy_until_it_is_left(tills, demo_db, 
     assert "You are working on this copy" not in second.screen()
 
     first.send("Enter")  # the first clerk leaves the copy ...
-    first.wait_for_count("copy>", 2)
+    first.wait_for_count("videos>", 2)
     second.send("Enter")
-    second.wait_for_count("copy>", 2)
+    second.wait_for_count("videos>", 2)
     open_copy(second, str(COPY_ID))  # ... and now the second may work on it
     second.wait_for("You are working on this copy")
 

@@ -12,7 +12,8 @@ from tests.conftest import ADMIN_PASSWORD, new_db_name, run_main, settings_for
 
 TABLES = {"stores", "staff", "customers", "titles", "copies", "hires", "charges", "payments",
           "holds", "sessions", "audit_log", "settings", "schema_version",
-          "messages", "message_reads"}  # the last two from migration 0002
+          "messages", "message_reads",  # from migration 0002
+          "receipts"}                   # from migration 0003
 
 
 def admin_db(settings):

@@ -159,3 +159,17 @@ def test_eight_tills_hiring_the_same_copies_leave_one_open_hire_per_copy(shop):
     assert set(outcomes) <= {"hired", "LOCKED", "REFUSED"}
     assert shop.scalar("SELECT COUNT(*) FROM hires WHERE returned_at IS NULL") == 3
     assert shop.scalar("SELECT COUNT(DISTINCT copy_id) FROM hires") == 3
+
+
+def test_a_quote_shows_due_dates_and_charges_and_refuses_early_writing_nothing(shop):
+    before = counts(shop)
+    alien, toy = shop.copies["Alien@1"][0], shop.copies["Toy Story@1"][0]
+    with shop.desk() as desk:
+        quote = desk.hires.quote(shop.customers["mary"], [str(alien), str(toy)])
+        assert [(x.copy_id, x.rate) for x in quote.lines] == [(alien, Decimal("2.99")),
+                                                              (toy, Decimal("1.99"))]
+        assert quote.total == Decimal("4.98") and quote.customer == "Mary Smith"
+        assert (quote.lines[0].due_at - quote.lines[1].due_at).days == 1  # 3 days vs 2
+        assert refused(desk.hires.quote, shop.customers["tom"], [str(alien)]
+                       ).details["reason"] == "age"
+    assert counts(shop) == before

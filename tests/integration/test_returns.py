@@ -194,3 +194,17 @@ def test_a_settings_change_by_an_admin_is_audited_and_used_at_once(shop):
         shop.advance(4)
         assert desk.returns.return_copies([str(shop.copies["Jaws@1"][0])]).total == \
             Decimal("2.00")
+
+
+def test_a_return_quote_shows_the_late_fee_before_anything_is_written(shop):
+    mary = shop.customers["mary"]
+    alien = str(shop.copies["Alien@1"][0])
+    with shop.desk() as desk:
+        desk.hires.hire(mary, [alien])
+        shop.advance(5)
+        quote = desk.returns.quote([alien])
+        assert quote.customer == "Mary Smith" and quote.lines[0].days_late == 2
+        assert quote.total == Decimal("2.00") and quote.balance == Decimal("2.99")
+        assert desk.returns.quote_all(mary).total == Decimal("2.00")
+        assert desk.returns.quote([alien], "lost").total == Decimal("19.99")
+    assert shop.scalar("SELECT COUNT(*) FROM hires WHERE returned_at IS NULL") == 1

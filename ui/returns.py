@@ -1,0 +1,165 @@
+"""The Return screen (main menu 4): copies scanned as they come back (or "all" of one
+customer's), what the return will charge, then the return itself with its receipt and,
+when a copy is set aside for someone's hold, whom to call."""
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from store import roles
+from store.customers import Customer
+from store.errors import StoreError
+from store.returns import CONDITIONS, ReturnQuote, ReturnResult
+from ui.forms import Asker, ask, cancel_keys, choose, yes_no
+from ui.messages import error_line
+from ui.pick import pick_customer
+from ui.tables import format_money, format_table
+
+TITLE = "── Return ──"
+ALL = "all"
+
+
+class Terminal(Asker, Protocol):
+    services: Any
+
+
+def return_screen(terminal: Terminal) -> None:
+    terminal.say(TITLE)
+    if terminal.services.client.user is None:
+        terminal.say("Returns need a login: log in to take copies back (this terminal is "
+                     "read-only).")
+        return
+    while True:
+        try:
+            if not _one_return(terminal):
+                return
+        except KeyboardInterrupt:
+            terminal.say("Cancelled: nothing was returned (Esc again: back to the menu).")
+            try:
+                terminal.prompt("Enter: return more; Esc: back to the menu ",
+                                key_bindings=cancel_keys())
+            except KeyboardInterrupt:
+                return
+        terminal.say(TITLE)
+
+
+def _one_return(terminal: Terminal) -> bool:
+    """One customer's copies back; False when the clerk goes back to the menu."""
+    returns = terminal.services.desk.returns
+    terminal.say(f"Scan the copies coming back, one at a time (\"{ALL}\": everything one "
+                 f"customer has out; Enter alone when done, or to go back):")
+    refs: list[str] = []
+    quote: ReturnQuote | None = None
+    while True:
+        text = terminal.prompt("return> ", key_bindings=cancel_keys()).strip()
+        if not text:
+            break
+        if text.lower() == ALL and not refs:
+            return _return_all(terminal)
+        try:
+            quote = returns.quote(refs + [text])
+        except StoreError as e:
+            terminal.say(error_line(e))
+            continue
+        refs.append(text)
+        line = quote.lines[-1]
+        terminal.say(f"  {line.copy_id}  {line.title} · {quote.customer} · {_lateness(line)}")
+    if not refs or quote is None:
+        return False
+    condition = choose(terminal, "Condition", CONDITIONS, default="ok")
+    if condition != "ok":
+        quote = returns.quote(refs, condition)
+    terminal.say(quote_table(quote))
+    pay_now = quote.total > 0 and yes_no(terminal, f"Paid now ({format_money(quote.total)})?")
+    if not yes_no(terminal, f"Take back {len(refs)} cop{'y' if len(refs) == 1 else 'ies'} "
+                            f"from {quote.customer}?"):
+        terminal.say("Nothing was returned.")
+        return True
+    try:
+        result = returns.return_copies(refs, condition, pay_now)
+    except StoreError as e:
+        terminal.say(error_line(e) + " Nothing was returned.")
+        return True
+    _done(terminal, result)
+    return True
+
+
+def _return_all(terminal: Terminal) -> bool:
+    terminal.say("Whose copies? Card number, phone or name:")
+    customer = pick_customer(terminal)
+    if customer is not None:
+        return_all_for(terminal, customer)
+    return True
+
+
+def return_all_for(terminal: Terminal, customer: Customer) -> None:
+    """Everything the customer has out, shown with its charges, then taken back on a yes."""
+    returns = terminal.services.desk.returns
+    try:
+        quote = returns.quote_all(customer.id)
+    except StoreError as e:
+        terminal.say(error_line(e))
+        return
+    terminal.say(quote_table(quote))
+    pay_now = quote.total > 0 and yes_no(terminal, f"Paid now ({format_money(quote.total)})?")
+    if not yes_no(terminal, f"Take back all {len(quote.lines)} from {customer.name}?"):
+        terminal.say("Nothing was returned.")
+        return
+    try:
+        result = returns.return_all(customer.id, pay_now)
+    except StoreError as e:
+        terminal.say(error_line(e) + " Nothing was returned.")
+        return
+    _done(terminal, result)
+
+
+def _done(terminal: Terminal, result: ReturnResult) -> None:
+    terminal.say(result.receipt)
+    terminal.say(f"Returned {len(result.returned)} from {result.customer}; receipt "
+                 f"{result.receipt_id}.")
+    for hold in result.calls():
+        phone = f" on {hold.phone}" if hold.phone else ""
+        terminal.say(f"Call {hold.customer}{phone}: copy {hold.copy_id} ({hold.title}) is set "
+                     f"aside for their hold.")
+    _offer_waiver(terminal, result)
+
+
+def _offer_waiver(terminal: Terminal, result: ReturnResult) -> None:
+    """A manager may waive a fee just charged (asked why)."""
+    user = terminal.services.client.user
+    charged = [r for r in result.returned if r.charges]
+    if not charged or user is None or not roles.allowed(user["role"], roles.MANAGER):
+        return
+    if not yes_no(terminal, "Waive a fee just charged?"):
+        return
+    by_copy = {str(r.copy_id): r for r in charged}
+    if len(charged) == 1:
+        copy = charged[0]
+    else:
+        copy = by_copy.get(ask(terminal, f"Which copy ({', '.join(by_copy)})"))
+    if copy is None:
+        terminal.say("No fee waived.")
+        return
+    reason = ask(terminal, "Why (kept in the audit log)")
+    try:
+        waived = terminal.services.desk.returns.waive(copy.hire_id, reason)
+    except StoreError as e:
+        terminal.say(error_line(e))
+        return
+    terminal.say(f"Waived {format_money(waived)} for copy {copy.copy_id}.")
+
+
+def _lateness(line: Any) -> str:
+    if line.days_late:
+        fee = sum(line.charges.values())
+        return f"{line.days_late} day{'s' if line.days_late != 1 else ''} late, {format_money(fee)}"
+    return "on time"
+
+
+def quote_table(quote: ReturnQuote) -> str:
+    rows = [[x.copy_id, x.title, x.condition, x.days_late,
+             sum(x.charges.values()) if x.charges else 0] for x in quote.lines]
+    table = format_table(["Copy", "Title", "Condition", "Days late", "Charge"], rows,
+                         money_columns=("Charge",))
+    return (f"── To take back from {quote.customer} ──\n{table}\n"
+            f"To charge {format_money(quote.total)}; {quote.customer} owes "
+            f"{format_money(quote.balance)} before this return.")
