@@ -23,12 +23,12 @@ from typing import Any
 
 from db import schema
 from db.database import ConnectParams, connect
-from db.errors import AccessDenied, DatabaseExists, DbError
+from db.errors import AccessDenied, DatabaseExists, InvalidName
 from db.settings import Settings, save_credentials
 
-DB_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,27}$")
-ACCOUNT = re.compile(r"^[A-Za-z0-9_]{1,32}$")
-ACCOUNT_HOST = re.compile(r"^[A-Za-z0-9.%_:-]{1,60}$")
+DB_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,27}\Z")
+ACCOUNT = re.compile(r"^[A-Za-z0-9_]{1,32}\Z")
+ACCOUNT_HOST = re.compile(r"^[A-Za-z0-9.%_:-]{1,60}\Z")
 
 # Table privileges of the application's account; every other table gets the default.
 APP_TABLE_PRIVILEGES = {"audit_log": "SELECT, INSERT", "schema_version": "SELECT"}
@@ -49,14 +49,14 @@ class CreatedDatabase:
 def check_identifiers(settings: Settings) -> None:
     s = settings.db
     if not DB_NAME.match(s.name):
-        raise DbError(f"database name {s.name!r} is not allowed: use 1-28 letters, digits "
+        raise InvalidName(f"database name {s.name!r} is not allowed: use 1-28 letters, digits "
                       f"or _, starting with a letter")
     for account in (s.app_user, s.admin_account):
         if not ACCOUNT.match(account):
-            raise DbError(f"account name {account!r} is not allowed: use 1-32 letters, "
+            raise InvalidName(f"account name {account!r} is not allowed: use 1-32 letters, "
                           f"digits or _")
     if not ACCOUNT_HOST.match(s.account_host):
-        raise DbError(f"account host {s.account_host!r} is not allowed")
+        raise InvalidName(f"account host {s.account_host!r} is not allowed")
 
 
 def database_exists(settings: Settings) -> bool:

@@ -57,6 +57,11 @@ class ForeignKeyViolation(DbError):
     """A row refers to one that does not exist, or is still referred to."""
 
 
+class InvalidName(DbError):
+    """A name that may not be used: a database, account or host name (checked before any
+    SQL), a migration file named out of order."""
+
+
 class InvalidData(DbError):
     """A value does not fit its column (too long, out of range, fails a CHECK)."""
 

@@ -14,13 +14,15 @@ def insert_message(tx: Tx, sender_id: int, store_id: int | None, recipient_id: i
 
 
 def unread_for(tx: Tx, staff_id: int, store_id: int, limit: int) -> list[dict[str, Any]]:
-    """Notices to this staff member or their store that they have not read, oldest first."""
+    """Notices to this staff member or their store that they have not read (nor sent),
+    oldest first."""
     return tx.all(
         "SELECT m.id, m.body, m.sent_at, m.store_id, m.recipient_id, s.username AS sender "
         "FROM messages m JOIN staff s ON s.id = m.sender_id "
         "LEFT JOIN message_reads r ON r.message_id = m.id AND r.staff_id = %s "
         "WHERE r.message_id IS NULL AND (m.recipient_id = %s OR m.store_id = %s) "
-        "ORDER BY m.sent_at, m.id LIMIT %s", (staff_id, staff_id, store_id, limit))
+        "AND m.sender_id <> %s ORDER BY m.sent_at, m.id LIMIT %s",
+        (staff_id, staff_id, store_id, staff_id, limit))
 
 
 def mark_read(tx: Tx, message_ids: list[int], staff_id: int, store_id: int,

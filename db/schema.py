@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from db.errors import DbError
+from db.errors import InvalidName
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_FILE = PROJECT_ROOT / "schema.sql"
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
-_MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
+_MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql\Z")
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,7 @@ def migrations(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
     for path in sorted(directory.glob("*.sql")):
         match = _MIGRATION_NAME.match(path.name)
         if not match:
-            raise DbError(f"migration file {path.name} is not named NNNN_description.sql")
+            raise InvalidName(f"migration file {path.name} is not named NNNN_description.sql")
         found.append(Migration(int(match.group(1)), match.group(2).replace("_", " "), path))
     return found
 

@@ -48,6 +48,19 @@ def end_session(tx: Tx, session_id: int, reason: str, now: datetime) -> int:
                       "WHERE id = %s AND ended_at IS NULL", (now, reason, session_id))
 
 
+def idle_since(tx: Tx, cutoff: datetime) -> list[int]:
+    """Sessions not ended whose last activity is before `cutoff`."""
+    return [r["id"] for r in tx.all("SELECT id FROM sessions WHERE ended_at IS NULL AND "
+                                    "last_seen_at < %s", (cutoff,))]
+
+
+def end_sessions(tx: Tx, session_ids: list[int], reason: str, now: datetime) -> int:
+    marks = ", ".join(["%s"] * len(session_ids))
+    return tx.execute(f"UPDATE sessions SET ended_at = %s, end_reason = %s "
+                      f"WHERE id IN ({marks}) AND ended_at IS NULL",
+                      (now, reason, *session_ids))
+
+
 def end_sessions_of_staff(tx: Tx, staff_id: int, reason: str, now: datetime) -> list[int]:
     rows = tx.all("SELECT id FROM sessions WHERE staff_id = %s AND ended_at IS NULL FOR UPDATE",
                   (staff_id,))

@@ -53,6 +53,7 @@ class ServerSettings:
     port: int
     max_line_bytes: int
     max_connections: int
+    max_per_address: int
     unauth_idle_s: float
     requests_per_s: float
     request_burst: float

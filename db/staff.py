@@ -23,8 +23,9 @@ def get_by_username(tx: Tx, username: str, for_update: bool = False) -> dict[str
     return tx.one(f"SELECT {_COLUMNS} FROM staff WHERE username = %s{lock}", (username,))
 
 
-def get_by_id(tx: Tx, staff_id: int) -> dict[str, Any] | None:
-    return tx.one(f"SELECT {_COLUMNS} FROM staff WHERE id = %s", (staff_id,))
+def get_by_id(tx: Tx, staff_id: int, for_update: bool = False) -> dict[str, Any] | None:
+    lock = " FOR UPDATE" if for_update else ""
+    return tx.one(f"SELECT {_COLUMNS} FROM staff WHERE id = %s{lock}", (staff_id,))
 
 
 def list_staff(tx: Tx, store_id: int | None) -> list[dict[str, Any]]:

@@ -14,6 +14,16 @@ def text(args: dict[str, Any], name: str, max_length: int = 256, default: str | 
     return value
 
 
+def label(args: dict[str, Any], name: str, max_length: int = 64,
+          default: str | None = None) -> str:
+    """Text shown to other people (a terminal's name): printable, one line."""
+    value = text(args, name, max_length, default)
+    if not value.isprintable():
+        raise BadRequest(f"{name} may hold printable characters only (no line breaks or "
+                         f"control characters)")
+    return value
+
+
 def integer(args: dict[str, Any], name: str, low: int, high: int,
             default: int | None = None) -> int:
     """A whole number between `low` and `high` (or `default` when absent)."""

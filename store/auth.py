@@ -69,6 +69,24 @@ class FailureCounter:
             while len(times) > self.limit:
                 times.popleft()
 
+    def take(self, key: str, now: datetime) -> float:
+        """Check and count an attempt as one step, so that parallel attempts cannot all
+        slip under the limit: 0 (counted: call `give_back` if it succeeds), or the seconds
+        until `key` may try again (not counted)."""
+        with self._lock:
+            times = self._prune(key, now)
+            if len(times) >= self.limit:
+                return max(0.0, (times[0] + self.window - now).total_seconds())
+            times.append(now)
+            return 0.0
+
+    def give_back(self, key: str, at: datetime) -> None:
+        """Uncount an attempt taken at `at` that turned out not to be a failure."""
+        with self._lock:
+            times = self._seen.get(key)
+            if times and at in times:
+                times.remove(at)
+
     def clear(self, key: str) -> None:
         with self._lock:
             self._seen.pop(key, None)
@@ -82,6 +100,34 @@ class FailureCounter:
             self._seen.pop(key, None)
             times = self._seen.setdefault(key, deque())
         return times
+
+
+class LockBook:
+    """Lockouts of names that have no account, kept as the database keeps real ones: five
+    failures in a row lock the name until a fixed time (the fifth failure + LOCKOUT). So a
+    locked unknown name answers exactly like a locked account — the same fixed `until`, as
+    fast — and tells nothing about whether the account exists. Thread-safe; bounded."""
+
+    def __init__(self, most: int = 10000):
+        self._book: dict[str, tuple[int, datetime | None]] = {}
+        self._lock = threading.Lock()
+        self._most = most
+
+    def locked_until(self, key: str, now: datetime) -> datetime | None:
+        with self._lock:
+            until = self._book.get(key, (0, None))[1]
+        return until if is_locked(until, now) else None
+
+    def fail(self, key: str, now: datetime) -> datetime | None:
+        """Count a failure; the end of the lock when this one locks the name."""
+        with self._lock:
+            count, until = self._book.get(key, (0, None))
+            count, new_until = after_failure(count, now)
+            self._book[key] = (count, new_until or until)
+            if len(self._book) > self._most:  # forget the oldest names first
+                for old in list(self._book)[:len(self._book) - self._most]:
+                    del self._book[old]
+            return new_until
 
 
 class UsedOtpSteps:

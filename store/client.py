@@ -291,7 +291,9 @@ class StoreClient:
         if "event" in message:
             data = message.get("data")
             data = data if isinstance(data, dict) else {}
-            if message["event"] == "session.ended":
+            if message["event"] == "session.ended" and "by" not in data:
+                # The server's own word (a terminal's published event carries "by"; the
+                # server refuses that name from terminals anyway).
                 self._session_lost(f"the session was ended ({data.get('reason', 'by the server')})")
             elif self.on_event:
                 self.on_event(str(message["event"]), data)

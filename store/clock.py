@@ -12,7 +12,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from store.errors import BadRequest, Forbidden
 
-MAX_ADVANCE_S = 10 * 366 * 24 * 3600
+YEAR_S = 366 * 24 * 3600
+MAX_ADVANCE_S = 10 * YEAR_S   # in one step
+MAX_AHEAD_S = 100 * YEAR_S    # in all: dates stay far from the year 9999
 
 
 class Clock:
@@ -36,6 +38,9 @@ class Clock:
             raise BadRequest(f"seconds must be between 0 and {MAX_ADVANCE_S} (the clock "
                              f"never goes back)")
         with self._lock:
+            if (self._offset + timedelta(seconds=seconds)).total_seconds() > MAX_AHEAD_S:
+                raise BadRequest(f"the test clock may run at most {MAX_AHEAD_S // YEAR_S} "
+                                 f"years ahead")
             self._offset += timedelta(seconds=seconds)
         return self.now()
 

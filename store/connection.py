@@ -44,6 +44,7 @@ class Connection:
         self.eof = False          # the client will send no more
         self.last_request = time.monotonic()
         self.close_deadline: float | None = None
+        self.limited_logged_at = 0.0  # when its going over the rate limit was last logged
         self.bucket: TokenBucket | None = None
         self.interest = 0
         # Output, under _lock:

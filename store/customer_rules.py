@@ -24,8 +24,8 @@ CARD_MIN_DIGITS, CARD_MAX_DIGITS = 9, 12   # codes.card_number: 8+ digits and a 
 NAME_PUNCTUATION = " '-."
 PHONE_SEPARATORS = " -.()/"
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
-_DOMAIN_LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
-_LOCAL_PART = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+$")
+_DOMAIN_LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\Z")
+_LOCAL_PART = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+\Z")
 
 
 def _squash(text: str) -> str:

@@ -157,8 +157,12 @@ def from_db_error(err: dberr.DbError) -> StoreError:
         (dberr.PermissionDenied, DatabaseRefused, "Not allowed by the database: {e}"),
         (dberr.Conflict, Busy, "Someone else was changing the same thing; try again."),
         (dberr.InvalidData, ValidationError, "A value does not fit: {e}"),
+        (dberr.InvalidName, ValidationError, "The {e}."),
+        (dberr.DuplicateKey, ValidationError, "That is there already (it must be unique)."),
+        (dberr.ForeignKeyViolation, NotFound, "That refers to something that does not exist."),
     ]
     for db_cls, store_cls, text in table:
         if isinstance(err, db_cls):
             return store_cls(text.format(e=err))
-    return Internal(f"database error: {err}")
+    # Not for the clerk's eyes (it may name tables and constraints): the caller logs it.
+    return Internal("the database refused the request; it has been logged")

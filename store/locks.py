@@ -20,7 +20,7 @@ from typing import Any
 from store.clock import Clock, to_wire
 from store.errors import BadRequest, Locked, NotFound
 
-RESOURCE = re.compile(r"^(copy|customer|title):[1-9][0-9]{0,9}$")
+RESOURCE = re.compile(r"^(copy|customer|title):[1-9][0-9]{0,9}\Z")
 MAX_TTL_S = 300
 DEFAULT_TTL_S = 30
 

@@ -8,9 +8,11 @@ from typing import Any
 from db import messages as sql
 from db import staff as staff_sql
 from db.database import Database, Tx
+from db.errors import ForeignKeyViolation
 from store import roles, unit
 from store.clock import Clock, to_wire, utc
 from store.errors import Forbidden, NotFound, ValidationError
+from store.connection import Connection
 from store.events import EventHub
 from store.sessions import Session
 
@@ -34,7 +36,9 @@ class Notices:
         self.database, self.clock, self.hub = database, clock, hub
 
     def send(self, actor: Session, text: str, to_username: str | None,
-             store_id: int | None) -> dict[str, Any]:
+             store_id: int | None, sender: Connection | None = None) -> dict[str, Any]:
+        """Store a notice and push it to those logged in (never back to `sender`, the
+        connection it came from)."""
         body = check_text(text)
         now = self.clock.now()
         recipient = self._recipient(actor, to_username) if to_username else None
@@ -43,15 +47,19 @@ class Notices:
             raise Forbidden("managers send notices to their own store only")
 
         def work(tx: Tx) -> int:
-            return sql.insert_message(tx, actor.staff_id, store,
-                                      recipient["id"] if recipient else None, body, now)
+            try:
+                return sql.insert_message(tx, actor.staff_id, store,
+                                          recipient["id"] if recipient else None, body, now)
+            except ForeignKeyViolation:
+                raise NotFound(f"there is no store {store}") from None
         message_id = unit.run(self.database, work)
         data = {"id": message_id, "from": actor.username, "text": body, "sent_at": to_wire(now),
                 "to": "you" if recipient else f"store {store}"}
         if recipient:
             delivered = self.hub.to_staff(recipient["id"], "notice", "notice", data)
         else:
-            delivered = self.hub.publish(store, "notice", "notice", data)  # type: ignore[arg-type]
+            delivered = self.hub.publish(store, "notice", "notice", data,  # type: ignore[arg-type]
+                                         sender=sender)
         return {"id": message_id, "delivered_to": delivered}
 
     def unread(self, actor: Session) -> list[dict[str, Any]]:

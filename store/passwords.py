@@ -17,7 +17,7 @@ from store.errors import ValidationError
 
 N, R, P, KEY_LEN, SALT_LEN = 2 ** 16, 8, 2, 32, 16
 MIN_LENGTH, MAX_LENGTH = 8, 128
-USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,63}$")
+USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,63}\Z")
 
 
 def check_password(password: str) -> None:

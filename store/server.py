@@ -49,6 +49,7 @@ log = logging.getLogger(__name__)
 MAX_PENDING_LINES = 256        # requests read ahead of their turn before we stop reading
 MAX_UNSENT_BYTES = 4 << 20     # unread output before we stop reading that client
 CLOSE_GRACE_S = 5.0            # how long a closing connection may take to read its last reply
+RATE_LOG_S = 60.0              # a connection over its rate is logged at most this often
 TICK_S = 0.5                   # how often idle and closing connections are looked at
 RECV_BYTES = 65536
 
@@ -56,7 +57,8 @@ RECV_BYTES = 65536
 @dataclass(frozen=True)
 class Limits:
     max_line_bytes: int = protocol.MAX_LINE_BYTES
-    max_connections: int = 2000
+    max_connections: int = 5000
+    max_per_address: int = 500
     unauth_idle_s: float = 60.0
     requests_per_s: float = 500.0
     request_burst: float = 1000.0
@@ -84,6 +86,7 @@ class StoreServer:
         self._wake_lock = threading.Lock()
         self._pool = ThreadPoolExecutor(workers, thread_name_prefix="op")
         self._connections: set[Connection] = set()
+        self._per_host: dict[str, int] = {}  # open connections per client address
         self._count_lock = threading.Lock()
         self._stopping = threading.Event()
         self._stopped = threading.Event()
@@ -202,23 +205,32 @@ class StoreServer:
                 sock.close()  # reset before we got to it
                 continue
             conn = Connection(sock, address, self)
+            host = address[0] if address else "?"
             with self._count_lock:
-                full = len(self._connections) >= self.limits.max_connections
+                from_host = self._per_host.get(host, 0)
+                full = (len(self._connections) >= self.limits.max_connections
+                        or from_host >= self.limits.max_per_address)
                 if not full:
                     self._connections.add(conn)
+                    self._per_host[host] = from_host + 1
             if full:
-                self._refuse(conn)
+                self._refuse(conn, from_host >= self.limits.max_per_address)
                 continue
             conn.bucket = TokenBucket(self.limits.requests_per_s, self.limits.request_burst)
             log.debug("connection from %s", conn.address)
             self.update_interest(conn)
 
-    def _refuse(self, conn: Connection) -> None:
-        log.warning("refusing %s: %d connections already", conn.address,
-                    self.limits.max_connections)
+    def _refuse(self, conn: Connection, per_host: bool) -> None:
+        if per_host:
+            log.warning("refusing %s: %d connections from that address already",
+                        conn.address, self.limits.max_per_address)
+            why = "too many connections from your address"
+        else:
+            log.warning("refusing %s: %d connections already", conn.address,
+                        self.limits.max_connections)
+            why = "the store server has too many connections"
         try:  # a new socket's buffer is empty: this short line goes out whole or not at all
-            conn.sock.send(protocol.encode_error(None, Busy(
-                "the store server has too many connections; try again shortly")))
+            conn.sock.send(protocol.encode_error(None, Busy(f"{why}; try again shortly")))
         except OSError:
             pass  # gone already
         conn.mark_closed()
@@ -290,7 +302,6 @@ class StoreServer:
         now = time.monotonic()
         while conn.lines and not conn.busy and not conn.closing and not conn.closed:
             line = conn.lines.popleft()
-            conn.last_request = now
             if line is None:
                 limit = self.limits.max_line_bytes
                 log.warning("line over %d bytes from %s; closing", limit, conn.address)
@@ -299,8 +310,13 @@ class StoreServer:
                 conn.closing = True
                 break
             if not line.strip():
-                continue
+                continue  # an empty line is no request: it keeps nothing alive
+            conn.last_request = now
             if conn.bucket is not None and not conn.bucket.take(now):
+                if now - conn.limited_logged_at > RATE_LOG_S:
+                    conn.limited_logged_at = now
+                    log.warning("rate limit: %s sends more than %g requests a second",
+                                conn.address, self.limits.requests_per_s)
                 conn.send(protocol.encode_error(protocol.request_id_of(line), RateLimited(
                     f"more than {self.limits.requests_per_s:g} requests a second; slow down",
                     {"retry_after_s": 1})))
@@ -353,7 +369,14 @@ class StoreServer:
             pass  # already gone
         conn.sock.close()
         with self._count_lock:
-            self._connections.discard(conn)
+            if conn in self._connections:
+                self._connections.remove(conn)
+                host = conn.address.rsplit(":", 1)[0]
+                left = self._per_host.get(host, 1) - 1
+                if left > 0:
+                    self._per_host[host] = left
+                else:
+                    self._per_host.pop(host, None)
         self.dispatcher.disconnected(conn)
         log.debug("connection %s closed", conn.address)
 
@@ -382,13 +405,17 @@ class StoreServer:
                 self._close_when_sent(conn)
 
     def _drain_wakeups(self) -> None:
-        with self._wake_lock:
-            self._woken = False
+        """Empty the wake-up pipe, then let the next call_soon write to it again. In this
+        order: a call_soon between the two finds the flag still set and writes nothing, and
+        its callback runs in this pass of the loop (callbacks run after the events); the
+        other order could swallow a wake-up and leave the flag set for good."""
         try:
             while self._wake_r.recv(4096):
                 pass
         except BlockingIOError:
             pass
+        with self._wake_lock:
+            self._woken = False
 
     def _run_callbacks(self) -> None:
         for _ in range(len(self._callbacks)):

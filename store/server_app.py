@@ -29,6 +29,7 @@ from store.twofactor import TwoFactor
 log = logging.getLogger(__name__)
 
 ACTIVITY_FLUSH_S = 10.0  # how often sessions' activity reaches the database (off the loop)
+IDLE_SWEEP_S = 60.0      # how often sessions idle past their time are ended
 
 
 def build_server(settings: Settings, test_clock: bool = False) -> StoreServer:
@@ -70,13 +71,16 @@ def build_server(settings: Settings, test_clock: bool = False) -> StoreServer:
     }
     inline = CoreOps.INLINE | AuthOps.INLINE | LockOps.INLINE | EventOps.INLINE
     s = settings.server
-    limits = Limits(s.max_line_bytes, s.max_connections, s.unauth_idle_s, s.requests_per_s,
-                    s.request_burst)
+    limits = Limits(max_line_bytes=s.max_line_bytes, max_connections=s.max_connections,
+                    max_per_address=s.max_per_address, unauth_idle_s=s.unauth_idle_s,
+                    requests_per_s=s.requests_per_s, request_burst=s.request_burst)
     dispatcher = Dispatcher(handlers, sessions, inline, on_disconnect=hub.unsubscribe)
     server = StoreServer((s.host, s.port), dispatcher, limits)
     sessions.defer = server.submit
     server.every(ACTIVITY_FLUSH_S, sessions.flush_activity)
     server.every(ACTIVITY_FLUSH_S, locks.sweep)
+    # Often enough that an idle session ends within a few percent of its idle time.
+    server.every(min(IDLE_SWEEP_S, s.session_idle_s / 2), sessions.expire_idle)
     return server
 
 

@@ -20,6 +20,7 @@ other clients are not stalled); `_kdf_slots` bounds how many run at once (64 MiB
 """
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -33,6 +34,8 @@ from store import auth, totp, unit
 from store.clock import Clock, to_wire, utc
 from store.errors import AccountLocked, OtpRequired, RateLimited, Unauthenticated
 from store.passwords import hash_password, verify_password
+
+log = logging.getLogger(__name__)
 
 LOGIN_FAILED = "wrong username or password"
 OTP_FAILED = "wrong code, or a code already used: enter the current one from your authenticator app"
@@ -90,7 +93,7 @@ class SessionService:
         self._address_failures = auth.FailureCounter(auth.ADDRESS_FAILURES, auth.ADDRESS_WINDOW)
         # Failures for usernames that do not exist, so they lock like real ones and the
         # answer never tells whether a username exists.
-        self._unknown = auth.FailureCounter(auth.MAX_FAILED_LOGINS, auth.LOCKOUT)
+        self._unknown = auth.LockBook()
         self._otp_steps = auth.UsedOtpSteps()
 
     # --- login, resume, logout ----------------------------------------------------------
@@ -101,19 +104,32 @@ class SessionService:
         OtpRequired (the password was right; send it again with the code)."""
         now = self.clock.now()
         host = address.rsplit(":", 1)[0]
-        wait = self._address_failures.retry_after(host, now)
+        # Every attempt counts against its address until it turns out not to be a failure,
+        # so parallel guesses cannot all pass the check before the first is written down.
+        wait = self._address_failures.take(host, now)
         if wait:
+            log.warning("login refused from %s: too many failed logins", host)
             raise RateLimited(f"too many failed logins from {host}; try again in "
                               f"{int(wait) + 1} s", {"retry_after_s": int(wait) + 1})
+        try:
+            return self._login(username, password, terminal, address, otp, now)
+        except (Unauthenticated, AccountLocked):
+            raise  # a failure: it stays counted
+        except BaseException:
+            self._address_failures.give_back(host, now)  # a code asked for, a database away
+            raise
+
+    def _login(self, username: str, password: str, terminal: str, address: str,
+               otp: str | None, now: datetime) -> tuple[str, Session]:
         name = username.strip().lower()
         row = unit.run(self.database, lambda tx: staff_sql.get_by_username(tx, name))
         if row is None:
-            self._fail_unknown(name, password, host, now)
+            self._fail_unknown(name, password, now)
         locked_until = utc(row["locked_until"])
         if auth.is_locked(locked_until, now):
-            raise _account_locked(locked_until)  # type: ignore[arg-type]
+            raise _account_locked(name, locked_until)  # type: ignore[arg-type]
         if not (self._verify(password, row["password_hash"]) and row["active"]):
-            self._fail(row, host, now, LOGIN_FAILED)
+            self._fail(row, now, LOGIN_FAILED)
         if row["totp_secret"]:
             # Asked only now that the password matched: OTP_REQUIRED never tells whether
             # an unknown username exists.
@@ -122,11 +138,17 @@ class SessionService:
                 raise OtpRequired(OTP_ASKED)
             step = totp.verify(row["totp_secret"], code, now.timestamp())
             if step is None or not self.claim_otp_step(row["id"], step):
-                self._fail(row, host, now, OTP_FAILED)
+                self._fail(row, now, OTP_FAILED)
         token = auth.new_token()
         seen = self.wall()
 
         def start(tx: Any) -> tuple[int, str | None]:
+            # A parallel attempt may have locked the account while this one's password was
+            # being checked: the lock wins.
+            current = staff_sql.get_by_username(tx, name, for_update=True)
+            until = utc(current["locked_until"]) if current else None
+            if until is not None and auth.is_locked(until, now):
+                raise _account_locked(name, until)
             staff_sql.record_login(tx, row["id"], seen)
             return (sql.insert_session(tx, row["id"], auth.token_hash(token), terminal,
                                        address, seen),
@@ -138,24 +160,35 @@ class SessionService:
                               row["role"], bool(row["totp_secret"]), require_admins))
         with self._lock:
             self._live[session_id] = session
+        self._address_failures.give_back(address.rsplit(":", 1)[0], now)  # a success
         if self.on_start is not None:
             self.on_start(session)
         return token, session
 
-    def _fail(self, row: dict[str, Any], host: str, now: datetime, message: str) -> NoReturn:
-        """A failed login of a known account: counted for the account and the address."""
-        self._address_failures.record(host, now)
-        failed, until = auth.after_failure(row["failed_logins"], now)
-        unit.run(self.database,
-                 lambda tx: staff_sql.record_failure(tx, row["id"], failed, until, now))
+    def _fail(self, row: dict[str, Any], now: datetime, message: str) -> NoReturn:
+        """A failed login of a known account, counted under the account row's lock so
+        parallel failures all count (the fifth in a row locks it)."""
+        def count(tx: Any) -> datetime | None:
+            current = staff_sql.get_by_id(tx, row["id"], for_update=True)
+            failed, until = auth.after_failure(current["failed_logins"] if current else 0, now)
+            staff_sql.record_failure(tx, row["id"], failed, until, now)
+            return until
+        if unit.run(self.database, count):
+            log.warning("account %s locked after %d failed logins", row["username"],
+                        auth.MAX_FAILED_LOGINS)
         raise Unauthenticated(message)
 
-    def _fail_unknown(self, name: str, password: str, host: str, now: datetime) -> None:
+    def _fail_unknown(self, name: str, password: str, now: datetime) -> NoReturn:
+        """A login for a name with no account: answered as a real account would be — a
+        locked name at once, with its fixed end; otherwise after a password check as slow
+        as a real one."""
+        until = self._unknown.locked_until(name, now)
+        if until is not None:
+            raise _account_locked(name, until)
         self._verify(password, _DUMMY_HASH)
-        if self._unknown.retry_after(name, now):
-            raise _account_locked(now + auth.LOCKOUT)
-        self._unknown.record(name, now)
-        self._address_failures.record(host, now)
+        if self._unknown.fail(name, now):
+            log.warning("account %s locked after %d failed logins", name,
+                        auth.MAX_FAILED_LOGINS)
         raise Unauthenticated(LOGIN_FAILED)
 
     def _verify(self, password: str, stored: str) -> bool:
@@ -276,6 +309,25 @@ class SessionService:
                     session.persisted = max(session.persisted, seen)
         return len(due)
 
+    def expire_idle(self) -> int:
+        """End every session idle past its time — the live ones here, and any left in the
+        table from before a restart — so they are recorded as expired (and their locks
+        freed) even if they never come back; how many."""
+        now = self.wall()
+        cutoff = now - self.idle
+        with self._lock:
+            gone = [s for s in self._live.values() if s.last_seen < cutoff]
+            for session in gone:
+                del self._live[session.id]
+            live = set(self._live)
+        for session in gone:
+            self.end(session.id, "expired", session)
+
+        def sweep(tx: Any) -> int:
+            stale = [i for i in sql.idle_since(tx, cutoff) if i not in live]
+            return sql.end_sessions(tx, stale, "expired", now) if stale else 0
+        return len(gone) + unit.run(self.database, sweep)
+
     def live_count(self) -> int:
         with self._lock:
             return len(self._live)
@@ -298,7 +350,8 @@ class SessionService:
         return session.last_seen + self.idle
 
 
-def _account_locked(until: datetime) -> AccountLocked:
+def _account_locked(name: str, until: datetime) -> AccountLocked:
+    log.info("login refused: account %s is locked until %s", name, until.isoformat())
     return AccountLocked(f"too many failed logins: the account is locked until "
                          f"{until:%H:%M} UTC", {"until": to_wire(until)})
 

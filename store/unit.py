@@ -2,11 +2,14 @@
 data-layer failure turned into a StoreError the clerk can act on."""
 from __future__ import annotations
 
+import logging
 from typing import Callable, TypeVar
 
 from db.database import Database, Tx
 from db.errors import DbError
-from store.errors import from_db_error
+from store.errors import Internal, from_db_error
+
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
@@ -15,4 +18,7 @@ def run(database: Database, work: Callable[[Tx], T]) -> T:
     try:
         return database.run(work)
     except DbError as e:
-        raise from_db_error(e) from None
+        error = from_db_error(e)
+        if isinstance(error, Internal):
+            log.error("database error: %s", e, exc_info=True)
+        raise error from None

@@ -23,7 +23,7 @@ class AuthOps:
     def login(self, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
         token, session = self.sessions.login(
             arg.text(args, "username", 64), arg.text(args, "password", 128),
-            arg.text(args, "terminal", 64, default=""), conn.address,
+            arg.label(args, "terminal", 64, default=""), conn.address,
             arg.text(args, "otp", 32, default=""))
         conn.session = session
         return {"token": token, **self._describe(session)}

@@ -13,9 +13,12 @@ from store.errors import BadRequest, Forbidden
 from store.events import TOPICS, EventHub
 from store.notices import Notices
 
-EVENT_NAME = re.compile(r"^[a-z]+(\.[a-z_]+)+$")
+EVENT_NAME = re.compile(r"[a-z]+(\.[a-z_]+)+")
 PUBLISHABLE = ("inventory", "notice")   # staff events come from the server itself
 UNNAMED = "inventory.changed"           # an inventory event published without a name
+# What terminals may say happened: to a copy, a title, a customer, a hold, the settings.
+# Never a name the server itself uses (session.ended, staff.login, lagged, notice, ...).
+PUBLISHED_FAMILIES = ("copy", "copies", "title", "customer", "hold", "inventory", "settings")
 MAX_DATA_BYTES = 4096
 
 
@@ -49,8 +52,11 @@ class EventOps:
         if topic == "notice":
             return self._publish_notice(conn, data)
         event = args.get("event", data.get("event", UNNAMED))
-        if not isinstance(event, str) or len(event) > 64 or not EVENT_NAME.match(event):
+        if not isinstance(event, str) or len(event) > 64 or not EVENT_NAME.fullmatch(event):
             raise BadRequest("event must be a dotted lower-case name, e.g. copy.hired")
+        if event.split(".")[0] not in PUBLISHED_FAMILIES:
+            raise BadRequest(f"terminals publish events about {', '.join(PUBLISHED_FAMILIES)}"
+                             f" (e.g. copy.hired); {event} is not one")
         s = conn.session
         data = {**data, "by": {"username": s.username, "terminal": s.terminal}}
         return {"delivered": self.hub.publish(s.store_id, topic, event, data, sender=conn)}
@@ -59,13 +65,14 @@ class EventOps:
         if not roles.allowed(conn.session.role, roles.MANAGER):
             raise Forbidden("notices are sent by managers and admins")
         to = arg.text(data, "to", 64) if "to" in data else None
-        sent = self.notices.send(conn.session, arg.text(data, "text", 4000), to, None)
+        sent = self.notices.send(conn.session, arg.text(data, "text", 4000), to, None, conn)
         return {"delivered": sent["delivered_to"], "id": sent["id"]}
 
     def notice_send(self, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
         to = arg.text(args, "to", 64) if "to" in args else None
         store_id = arg.integer(args, "store_id", 1, 2 ** 31) if "store_id" in args else None
-        return self.notices.send(conn.session, arg.text(args, "text", 4000), to, store_id)
+        return self.notices.send(conn.session, arg.text(args, "text", 4000), to, store_id,
+                                 conn)
 
     def notice_unread(self, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
         return {"notices": self.notices.unread(conn.session)}

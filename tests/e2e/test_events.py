@@ -1,6 +1,8 @@
 """Live events and notices through the real server."""
 import threading
 
+import pytest
+
 from tests.conftest import ADMIN_PASSWORD, STAFF_PASSWORD, make_staff, unique_username
 from tests.helpers import start_server
 
@@ -170,7 +172,7 @@ def test_a_manager_may_publish_a_notice_and_it_is_stored_but_a_clerk_may_not(ser
         assert clerk.error("publish", {"topic": "notice", "data": {"text": "x"}}) == "FORBIDDEN"
         sent = manager.result("publish", {"topic": "notice",
                                           "data": {"text": "Stock count at six"}})
-        assert sent["delivered"] == 2  # the clerk, and the manager's own till (as notice.send)
+        assert sent["delivered"] == 1  # the clerk: never back to the manager who sent it
         assert clerk.next_event()["data"]["text"] == "Stock count at six"
         unread = [n["text"] for n in clerk.result("notice.unread")["notices"]]
         assert "Stock count at six" in unread  # stored, like notice.send
@@ -197,3 +199,20 @@ def test_the_staff_topic_says_who_logs_in_and_out_at_which_till_of_the_store(ser
     finally:
         here.close()
         there.close()
+
+
+@pytest.mark.parametrize("event", ["session.ended", "staff.login", "staff.logout", "lagged",
+                                   "notice.sent", "clock.moved"])
+def test_a_terminal_cannot_publish_what_only_the_server_says(server, people, event):
+    a = subscribed(server, "clk1")
+    b = subscribed(server, "mgr1")
+    try:
+        assert a.error("publish", {"topic": "inventory", "event": event,
+                                   "data": {"reason": "ended_by_admin"}}) == "BAD_REQUEST"
+        assert a.error("publish", {"topic": "inventory",
+                                   "data": {"event": event}}) == "BAD_REQUEST"
+        assert b.result("whoami")["user"]["username"] == "mgr1"  # still logged in ...
+        assert b.events == []  # ... and told nothing
+    finally:
+        a.close()
+        b.close()

@@ -1,4 +1,5 @@
 """Server limits, so one client never affects another: connections, idle, request rate."""
+import threading
 import time
 
 import pytest
@@ -68,3 +69,34 @@ def test_a_connection_over_its_request_rate_is_refused_without_harm(limited):
         assert other.ask("ping")["ok"]  # other connections are not affected
         time.sleep(0.5)
         assert fast.ask("ping")["ok"]  # and the fast one recovers
+
+
+def test_empty_lines_do_not_keep_a_connection_without_a_session_open(limited):
+    srv = limited(unauth_idle_s=1)
+    with srv.client() as idle:
+        replies = []
+        reader = threading.Thread(target=lambda: replies.append(idle.recv()))
+        reader.start()
+        deadline = time.monotonic() + 6
+        while reader.is_alive() and time.monotonic() < deadline:
+            try:
+                idle.send_raw(b"\n")  # an empty line: no request, so no activity
+            except OSError:
+                break  # closed under us: the reader has (or gets) the answer
+            reader.join(0.3)
+        reader.join(5)
+        assert replies and replies[0]["error"]["code"] == "TIMEOUT"
+
+
+def test_one_address_cannot_take_every_connection(limited):
+    srv = limited(max_per_address=3)
+    held = [srv.client() for _ in range(3)]
+    for c in held:
+        assert c.ask("ping")["ok"]
+    with srv.client() as extra:
+        reply = extra.recv()
+        assert reply["error"]["code"] == "BUSY"
+        assert "from your address" in reply["error"]["message"]
+    for c in held:
+        c.close()
+    assert "connections from that address already" in srv.log()

@@ -209,3 +209,12 @@ def test_a_client_that_stops_sending_still_gets_its_answers(server):
         s.shutdown(socket.SHUT_WR)  # says it will send no more, as `nc -N` does
         lines = s.makefile("rb").read().splitlines()
     assert [json.loads(x)["id"] for x in lines] == [1, 2]
+
+
+def test_the_test_clock_stops_a_century_ahead_and_keeps_working(server):
+    refusals = 0
+    for _ in range(12):
+        reply = server.ask("clock.advance", {"seconds": 10 * 366 * 86400})
+        refusals += not reply["ok"]
+    assert refusals >= 2  # 100 years, then BAD_REQUEST
+    assert server.ask("time")["ok"] and server.ask("hello")["ok"]

@@ -1,4 +1,5 @@
 """Staff sessions on the real server and database: login, lockout, resume, expiry, roles."""
+import threading
 import time
 from datetime import datetime, timedelta, timezone
 
@@ -215,3 +216,79 @@ def test_bye_ends_the_session(server, demo_db, people):
     assert row["end_reason"] == "bye"
     with server.client() as c:
         assert c.error("resume", {"token": result["token"]}) == "UNAUTHENTICATED"
+
+
+def parallel_logins(server, attempts):
+    """Log in with each (username, password) at once, each on a connection of its own;
+    the error codes (None for a success)."""
+    results = [None] * len(attempts)
+    clients = [server.client() for _ in attempts]
+    start = threading.Barrier(len(attempts))
+
+    def attempt(i):
+        start.wait()
+        reply = clients[i].ask("login", {"username": attempts[i][0], "password": attempts[i][1]})
+        results[i] = None if reply["ok"] else reply["error"]["code"]
+    threads = [threading.Thread(target=attempt, args=(i,)) for i in range(len(attempts))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    for c in clients:
+        c.close()
+    return results
+
+
+def test_parallel_wrong_passwords_all_count_toward_the_lockout(server, demo_db):
+    name = unique_username("par")
+    make_staff(demo_db, name)
+    codes = parallel_logins(server, [(name, f"wrong-{i}") for i in range(10)])
+    assert set(codes) <= {"UNAUTHENTICATED", "ACCOUNT_LOCKED"}
+    with server.client() as c:  # ten failures, however they raced: the account is locked
+        assert c.error("login", {"username": name, "password": STAFF_PASSWORD}) == "ACCOUNT_LOCKED"
+
+
+def test_parallel_failures_from_one_address_cannot_pass_its_limit(server):
+    codes = parallel_logins(server, [(f"nobody{i}", "wrong-password") for i in range(30)])
+    assert codes.count("UNAUTHENTICATED") <= 20  # the limit per address in 5 minutes
+    assert codes.count("RATE_LIMITED") >= 10
+
+
+def test_a_locked_unknown_name_keeps_one_end_time_as_a_real_account_does(server):
+    with server.client() as c:
+        for _ in range(5):
+            assert c.error("login", {"username": "ghost", "password": "wrong-password"}) \
+                == "UNAUTHENTICATED"
+        first = c.ask("login", {"username": "ghost", "password": "wrong-password"})["error"]
+        again = c.ask("login", {"username": "ghost", "password": "wrong-password"})["error"]
+    assert first["code"] == again["code"] == "ACCOUNT_LOCKED"
+    assert first["details"]["until"] == again["details"]["until"]
+
+
+def test_an_idle_session_is_ended_and_recorded_even_if_it_never_comes_back(demo_db, people,
+                                                                             tmp_path):
+    srv = start_server(tmp_path, demo_db.db.name,
+                       env={"VIDEOSTORE_SERVER_SESSION_IDLE_S": "2"})
+    try:
+        with srv.client() as c:
+            session_id = c.login("clk1", STAFF_PASSWORD)["session_id"]
+        deadline = time.monotonic() + 20  # idle 2 s, swept every 1 s: ended well within
+        while not admin_query(demo_db, "SELECT ended_at FROM sessions WHERE id = %s",
+                              (session_id,))[0]["ended_at"]:
+            assert time.monotonic() < deadline, "the idle session was never ended"
+            time.sleep(0.2)
+        row = admin_query(demo_db, "SELECT end_reason FROM sessions WHERE id = %s",
+                          (session_id,))[0]
+        assert row["end_reason"] == "expired"
+        with srv.client() as c:
+            c.login("admin", ADMIN_PASSWORD)
+            assert c.result("status")["sessions"] == 1  # the admin's own, not clk1's
+    finally:
+        srv.stop()
+
+
+@pytest.mark.parametrize("terminal", ["till\n2", "till\x1b[2J", "till\t"])
+def test_a_terminal_name_is_printable_on_one_line(server, people, terminal):
+    with server.client() as c:
+        assert c.error("login", {"username": "clk1", "password": STAFF_PASSWORD,
+                                 "terminal": terminal}) == "BAD_REQUEST"

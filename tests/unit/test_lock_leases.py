@@ -75,3 +75,10 @@ def test_sweep_drops_expired_leases(locks, clock):
 def test_malformed_resource_names_are_bad_requests(bad):
     with pytest.raises(BadRequest):
         check_resource(bad)
+
+
+@pytest.mark.parametrize("name", ["copy:4411\n", "copy:4411\r", " copy:4411", "copy:04411",
+                                  "copy:4411\nx"])
+def test_a_resource_name_with_anything_around_it_is_refused(name):
+    with pytest.raises(BadRequest):
+        check_resource(name)

@@ -34,3 +34,8 @@ def test_usernames_are_lower_cased_and_checked():
     for bad in ["a", "-ana", "ana lopez", "x" * 65, "ana'; DROP TABLE staff;--"]:
         with pytest.raises(ValidationError):
             passwords.check_username(bad)
+
+
+def test_a_username_with_a_line_break_inside_is_refused():
+    with pytest.raises(ValidationError):
+        passwords.check_username("clerk1\nadmin")
