@@ -95,11 +95,16 @@ class Tx:
     def __init__(self, conn: Any):
         self._conn = conn
         self.broken = False
-        try:
-            self._cur = conn.cursor(buffered=True, dictionary=True)
-        except driver().Error as e:
-            self.broken = True
-            raise translate(e) from None
+        # One cursor per connection, made once: the connector's cursor() asks the server
+        # whether it is still there (a round trip) every time it is called.
+        self._cur = getattr(conn, "_videostore_cursor", None)
+        if self._cur is None:
+            try:
+                self._cur = conn.cursor(buffered=True, dictionary=True)
+            except driver().Error as e:
+                self.broken = True
+                raise translate(e) from None
+            conn._videostore_cursor = self._cur
 
     def execute(self, sql: str, params: Sequence[Any] | dict = ()) -> int:
         """Run one statement; returns the number of rows it changed."""

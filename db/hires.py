@@ -83,6 +83,14 @@ def open_hire_of_copy(tx: Tx, copy_id: int, for_update: bool = False) -> dict[st
     return tx.one(f"{_OPEN}WHERE h.open_copy_id = %s{lock}", (copy_id,))
 
 
+def customers_of_open_hires(tx: Tx, copy_ids: Sequence[int]) -> dict[int, int]:
+    """copy id -> the customer it is out to, for those of the copies that are out."""
+    marks = ", ".join(["%s"] * len(copy_ids))
+    rows = tx.all(f"SELECT open_copy_id, customer_id FROM hires WHERE open_copy_id IN ({marks})",
+                  tuple(copy_ids))
+    return {r["open_copy_id"]: r["customer_id"] for r in rows}
+
+
 def open_hires_of(tx: Tx, customer_id: int) -> list[dict[str, Any]]:
     """A customer's open hires with their copies' titles, soonest due first."""
     return tx.all(

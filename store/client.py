@@ -119,6 +119,22 @@ class StoreClient:
                 self._session_lost(e.message)
             raise
 
+    def send_nowait(self, op: str, args: dict[str, Any] | None = None) -> bool:
+        """Send a request whose answer no one waits for (freeing locks, telling others of
+        a change); False when it could not be sent — then it does not happen (a lock runs
+        out at its TTL, other tills miss the news)."""
+        if self._state is not LinkState.CONNECTED:
+            return False
+        with self._lock:
+            sock = self._sock
+            if sock is None:
+                return False
+            try:
+                sock.sendall(protocol.encode_request(next(self._ids), op, args))
+            except OSError:
+                return False
+        return True
+
     def login(self, username: str, password: str, terminal: str,
               otp: str | None = None) -> dict[str, Any]:
         """Log in (with the two-factor code when the account has one); the result (user,

@@ -19,8 +19,8 @@ from typing import Any
 from store import roles
 from store.client import StoreClient
 from store.clock import from_wire
-from store.errors import Forbidden, StoreError, Unauthenticated
-from store.leases import LeaseKeeper
+from store.errors import Forbidden, Unauthenticated
+from store.leases import Hold, LeaseKeeper
 
 log = logging.getLogger(__name__)
 
@@ -59,14 +59,15 @@ class Counter:
         """The store server's clock, asked now (ServerUnavailable while it is away)."""
         return from_wire(self.client.request("time"))
 
-    def holding(self, *resources: str) -> AbstractContextManager[None]:
-        """The locks on `resources` for the block: all or none (Locked names the holder)."""
+    def holding(self, *resources: str) -> AbstractContextManager[Hold]:
+        """The locks on `resources` for the block, all or none (Locked names the holder).
+        The block gets a Hold: `.now`, the server's time at the grant (one round trip for
+        both), and `.announce(event, data)`, sent with the release."""
         return self.leases.holding(*resources)
 
     def publish(self, event: str, data: dict[str, Any]) -> None:
-        """Tell the store's other terminals what changed (after the commit). Best effort:
-        the change is made whether or not they hear of it."""
-        try:
-            self.client.request("publish", {"topic": "inventory", "event": event, "data": data})
-        except StoreError as e:
-            log.info("could not publish %s: %s", event, e.message)
+        """Tell the store's other terminals what changed (after the commit). Best effort,
+        and not waited for: the change is made whether or not they hear of it."""
+        if not self.client.send_nowait("publish", {"topic": "inventory", "event": event,
+                                                   "data": data}):
+            log.info("could not publish %s: the store server is out of reach", event)

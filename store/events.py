@@ -12,13 +12,38 @@ Invariant (under `_lock`): `_subs` holds the topics of every subscribed, open co
 """
 from __future__ import annotations
 
+import re
 import threading
 from typing import Any, Callable
 
+import orjson
+
 from store import protocol
 from store.connection import Connection
+from store.errors import BadRequest
 
 TOPICS = ("inventory", "notice", "staff")
+EVENT_NAME = re.compile(r"[a-z]+(\.[a-z_]+)+")
+UNNAMED = "inventory.changed"           # an inventory event published without a name
+# What terminals may say happened: to a copy, a title, a customer, a hold, the settings.
+# Never a name the server itself uses (session.ended, staff.login, lagged, notice, ...).
+PUBLISHED_FAMILIES = ("copy", "copies", "title", "customer", "hold", "inventory", "settings")
+MAX_DATA_BYTES = 4096
+
+
+def check_event(args: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The name and data of an inventory event a terminal announces ("event", "data");
+    BadRequest for anything else — above all, a name only the server may use."""
+    data = args.get("data", {})
+    if not isinstance(data, dict) or len(orjson.dumps(data)) > MAX_DATA_BYTES:
+        raise BadRequest(f"data must be a JSON object of at most {MAX_DATA_BYTES} bytes")
+    event = args.get("event", data.get("event", UNNAMED))
+    if not isinstance(event, str) or len(event) > 64 or not EVENT_NAME.fullmatch(event):
+        raise BadRequest("event must be a dotted lower-case name, e.g. copy.hired")
+    if event.split(".")[0] not in PUBLISHED_FAMILIES:
+        raise BadRequest(f"terminals publish events about {', '.join(PUBLISHED_FAMILIES)} "
+                         f"(e.g. copy.hired); {event} is not one")
+    return event, data
 
 
 class EventHub:
@@ -34,6 +59,12 @@ class EventHub:
     def unsubscribe(self, conn: Connection) -> None:
         with self._lock:
             self._subs.pop(conn, None)
+
+    def announce(self, conn: Connection, event: str, data: dict[str, Any]) -> int:
+        """A terminal's inventory event, to the other terminals of its store."""
+        s = conn.session
+        data = {**data, "by": {"username": s.username, "terminal": s.terminal}}
+        return self.publish(s.store_id, "inventory", event, data, sender=conn)
 
     def publish(self, store_id: int, topic: str, event: str, data: dict[str, Any],
                 sender: Connection | None = None) -> int:

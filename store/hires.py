@@ -76,13 +76,16 @@ def hirer_of(row: dict[str, Any], balance: Decimal, open_hires: int) -> Hirer:
                  balance, open_hires)
 
 
-def resolve_copies(tx: Tx, refs: Sequence[str]) -> list[int]:
-    """The copy ids of scanned barcodes or typed copy numbers, each checked to exist."""
+def resolve_copies(tx: Tx, refs: Sequence[str], check_numbers: bool = True) -> list[int]:
+    """The copy ids of scanned barcodes or typed copy numbers, each checked to exist (typed
+    numbers only when `check_numbers`: a caller whose next query finds a missing one
+    anyway need not ask twice)."""
     parsed = [(text, parse_copy_ref(text)) for text in refs]
     barcodes = [ref.barcode for _, ref in parsed if ref.barcode]
     by_barcode = sql.copy_ids_by_barcode(tx, barcodes) if barcodes else {}
     numbers = [ref.copy_id for _, ref in parsed if ref.copy_id]
-    existing = sql.existing_copy_ids(tx, numbers) if numbers else set()
+    existing = (sql.existing_copy_ids(tx, numbers) if numbers and check_numbers
+                else set(numbers))
     ids = []
     for text, ref in parsed:
         copy_id = by_barcode.get(ref.barcode) if ref.barcode else (
@@ -104,6 +107,9 @@ def read_hire(tx: Tx, customer_id: int, copy_ids: list[int], rules: ShopRules,
     if customer is None:
         raise NotFound(f"There is no customer {customer_id}.")
     copies = sql.get_copies(tx, copy_ids, lock=lock)
+    if len(copies) != len(copy_ids):
+        missing = sorted(set(copy_ids) - {c["id"] for c in copies})
+        raise NotFound(f"There is no copy {missing[0]}.")
     hirer = hirer_of(customer, accounts.balance(tx, customer_id),
                      sql.count_open(tx, customer_id))
     check_hirer(hirer, len(copies), rules, manager_override)
@@ -116,12 +122,21 @@ class Hires:
         self.database, self.counter, self.shop, self.stores = database, counter, shop, stores
 
     def copy_ids(self, refs: Sequence[str]) -> list[int]:
-        """Check what the clerk scanned or typed before anything is locked."""
+        """Check what the clerk scanned or typed before anything is locked. Typed copy
+        numbers need no query here (the hire's own transaction finds a missing one);
+        barcodes are looked up."""
         if not refs:
             raise ValidationError("Scan or type at least one copy.")
         if len(refs) > MAX_COPIES:
             raise ValidationError(f"At most {MAX_COPIES} copies in one hire.")
-        return unit.run(self.database, lambda tx: resolve_copies(tx, refs))
+        parsed = [parse_copy_ref(text) for text in refs]
+        if any(ref.barcode for ref in parsed):
+            return unit.run(self.database, lambda tx: resolve_copies(tx, refs))
+        ids = [ref.copy_id for ref in parsed]
+        if len(set(ids)) != len(ids):
+            twice = next(i for i in ids if ids.count(i) > 1)
+            raise ValidationError(f"Copy {twice} is in the list twice.")
+        return ids  # type: ignore[return-value]
 
     def quote(self, customer_id: int, copy_refs: Sequence[str],
               manager_override: bool = False) -> Quote:
@@ -167,13 +182,14 @@ class Hires:
         copy_ids = self.copy_ids(copy_refs)
         rules = self.shop.rules()
         store = self.stores.get(actor.store_id)
-        with self.counter.holding(f"customer:{customer_id}", *[f"copy:{i}" for i in copy_ids]):
-            now = self.counter.now()
+        locks = [f"customer:{customer_id}", *[f"copy:{i}" for i in copy_ids]]
+        with self.counter.holding(*locks) as held:
             result = unit.run(self.database, lambda tx: self._hire(
-                tx, actor, store, rules, now, customer_id, copy_ids, pay_now, override_reason))
-        for hired in result.hires:
-            self.counter.publish("copy.hired", {"copy_id": hired.copy_id,
-                                                "customer_id": customer_id})
+                tx, actor, store, rules, held.now, customer_id, copy_ids, pay_now,
+                override_reason))
+            for hired in result.hires:  # told to the other tills as the locks go
+                held.announce("copy.hired", {"copy_id": hired.copy_id,
+                                             "customer_id": customer_id})
         return result
 
     def _hire(self, tx: Tx, actor: Actor, store: StoreInfo, rules: ShopRules, now: datetime,
@@ -190,8 +206,7 @@ class Hires:
                                 copy["status"], held[copy["id"]]), hirer, actor.store_id, rules,
                        today)
         hired = [self._hire_one(tx, actor, now, customer_id, copy, pay_now) for copy in copies]
-        for copy in copies:
-            self._fulfil_holds(tx, customer_id, copy, held[copy["id"]], now)
+        self._fulfil_holds(tx, customer_id, copies, held, now)
         if override_reason is not None:
             insert_audit(tx, now, actor.staff_id, actor.store_id, "hire.override_balance",
                          "customers", customer_id, {"balance": balance},
@@ -245,12 +260,17 @@ class Hires:
                       "rate": rate, "paid": rate if pay_now else 0})
         return HiredCopy(hire_id, copy["id"], copy["title"], copy["format"], due, rate)
 
-    def _fulfil_holds(self, tx: Tx, customer_id: int, copy: dict[str, Any],
-                      held_for: int | None, now: datetime) -> None:
-        """The customer's own hold on this title here is served by this hire."""
-        hold = holds_sql.open_hold_of(tx, customer_id, copy["title_id"], copy["store_id"])
-        if hold is not None and (hold["status"] == "waiting" or held_for == customer_id):
-            holds_sql.close_hold(tx, hold["id"], "fulfilled", now)
+    def _fulfil_holds(self, tx: Tx, customer_id: int, copies: list[dict[str, Any]],
+                      held_for: dict[int, int | None], now: datetime) -> None:
+        """The customer's own holds on these titles here are served by this hire: a
+        waiting one, or the ready one that set this very copy aside."""
+        holds = holds_sql.holds_of(tx, customer_id)
+        for copy in copies:
+            for hold in holds:
+                if (hold["title_id"], hold["store_id"]) == (copy["title_id"], copy["store_id"]) \
+                        and (hold["status"] == "waiting" or held_for[copy["id"]] == customer_id):
+                    holds_sql.close_hold(tx, hold["id"], "fulfilled", now)
+                    hold["status"] = "fulfilled"
 
     def renew(self, copy_ref: str) -> HireResult:
         """Renew the open hire of a copy: a new due date from the server's clock and a new
@@ -264,8 +284,9 @@ class Hires:
                           {"reason": "not_out"})
         rules = self.shop.rules()
         store = self.stores.get(actor.store_id)
-        with self.counter.holding(f"customer:{hire['customer_id']}", f"copy:{copy_id}"):
-            now = self.counter.now()
+        locks = (f"customer:{hire['customer_id']}", f"copy:{copy_id}")
+        with self.counter.holding(*locks) as held:
+            now = held.now
             return unit.run(self.database, lambda tx: self._renew(
                 tx, actor, store, rules, now, copy_id, hire["id"], hire["customer_id"]))
 

@@ -80,8 +80,8 @@ class Holds:
         Refused when the customer is inactive, already waits for it, or a copy is on the
         shelf here now (hire that instead)."""
         actor = self.counter.actor
-        with self.counter.holding(f"customer:{customer_id}"):
-            now = self.counter.now()
+        with self.counter.holding(f"customer:{customer_id}") as held:
+            now = held.now
 
             def work(tx: Tx) -> dict[str, Any]:
                 customer = hires_sql.lock_customer(tx, customer_id)
@@ -116,8 +116,8 @@ class Holds:
             raise NotFound(f"There is no open hold {hold_id}.")
         locks = [f"customer:{hold['customer_id']}"] + (
             [f"copy:{hold['copy_id']}"] if hold["copy_id"] else [])
-        with self.counter.holding(*locks):
-            now = self.counter.now()
+        with self.counter.holding(*locks) as held:
+            now = held.now
 
             def work(tx: Tx) -> ReadyHold | None:
                 current = sql.lock_hold(tx, hold_id)

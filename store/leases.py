@@ -19,15 +19,30 @@ import logging
 import threading
 import time
 from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Callable, Iterator
 
 from store.client import StoreClient
+from store.clock import from_wire
 from store.errors import NotFound, ServerUnavailable, StoreError, Timeout
 
 log = logging.getLogger(__name__)
 
 TTL_S = 30
 IDLE_LIMIT_S = 120.0  # no renewal after this long without the clerk doing anything
+
+
+@dataclass
+class Hold:
+    """What a block holding locks gets: the server's time, and a place for the news."""
+    now: datetime
+    announcements: list[dict[str, Any]] = field(default_factory=list)
+
+    def announce(self, event: str, data: dict[str, Any]) -> None:
+        """Tell the store's other terminals, as the locks are released, that `event`
+        happened (only if the block ends without an error)."""
+        self.announcements.append({"event": event, "data": data})
 
 
 class LeaseKeeper:
@@ -64,34 +79,59 @@ class LeaseKeeper:
         self._start_renewing()
         return grant
 
-    def release(self, resource: str) -> None:
-        """Give one hold back; the lock is released when the last one goes. With the link
-        down the release is skipped: the lease then ends at its TTL."""
+    def acquire_all(self, resources: list[str]) -> datetime:
+        """Take every lock of `resources` in one request, all or none (Locked names the
+        holder of one held elsewhere); the server's time at the grant."""
+        grant = self.client.request("lock.acquire", {"resources": resources,
+                                                     "ttl_s": self.ttl_s})
         with self._lock:
-            count = self._held.get(resource, 0) - 1
-            if count > 0:
-                self._held[resource] = count
-                return
-            if self._held.pop(resource, None) is None:
-                return
-        try:
-            self.client.request("lock.release", {"resource": resource})
-        except StoreError as e:
-            log.info("could not release %s (%s); it ends at its TTL", resource, e.message)
+            for resource in resources:
+                self._held[resource] = self._held.get(resource, 0) + 1
+        self.touch()
+        self._start_renewing()
+        return from_wire(grant["now"])
+
+    def release(self, resource: str) -> None:
+        """Give one hold back; the lock is released when the last one goes."""
+        self.release_all([resource])
+
+    def release_all(self, resources: list[str],
+                    announce: list[dict[str, Any]] | None = None) -> None:
+        """Give one hold of each back, releasing those whose last hold goes, and announce
+        what changed (inventory events) in the same message — without waiting for the
+        answer. With the link down nothing is sent: each lease then ends at its TTL, and
+        the other tills miss the news."""
+        free = []
+        with self._lock:
+            for resource in resources:
+                count = self._held.get(resource, 0) - 1
+                if count > 0:
+                    self._held[resource] = count
+                elif self._held.pop(resource, None) is not None:
+                    free.append(resource)
+        if free:
+            args: dict[str, Any] = {"resources": free}
+            if announce:
+                args["announce"] = announce
+            if not self.client.send_nowait("lock.release", args):
+                log.info("could not release %s now; they end at their TTL", ", ".join(free))
+        elif announce:
+            for item in announce:
+                self.client.send_nowait("publish", {"topic": "inventory", **item})
 
     @contextmanager
-    def holding(self, *resources: str) -> Iterator[None]:
-        """Hold every lock of `resources` for the block (taken in a fixed order, so two
-        terminals taking the same pair cannot each wait on the other); all or none."""
-        taken: list[str] = []
+    def holding(self, *resources: str) -> Iterator["Hold"]:
+        """Hold every lock of `resources` for the block, all or none. The block gets the
+        server's time at the grant (so a manager needs no separate `time`) and may
+        announce what it changed: sent with the release, once the block ended well."""
+        names = sorted(set(resources))
+        held = Hold(self.acquire_all(names))
         try:
-            for resource in sorted(set(resources)):
-                self.acquire(resource)
-                taken.append(resource)
-            yield
-        finally:
-            for resource in reversed(taken):
-                self.release(resource)
+            yield held
+        except BaseException:
+            self.release_all(names)
+            raise
+        self.release_all(names, held.announcements)
 
     def held(self) -> list[str]:
         with self._lock:

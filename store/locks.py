@@ -57,17 +57,27 @@ class LockService:
     def acquire(self, resource: str, ttl_s: int, session_id: int, username: str,
                 terminal: str, store_id: int) -> Lease:
         """Grant (or, for the same session, extend) the lease; Locked names the holder."""
+        return self.acquire_all([resource], ttl_s, session_id, username, terminal, store_id)[0]
+
+    def acquire_all(self, resources: list[str], ttl_s: int, session_id: int, username: str,
+                    terminal: str, store_id: int) -> list[Lease]:
+        """Grant (or extend) every lease, or none: Locked names the holder of the first
+        one held elsewhere. One request for a hire's customer and copies."""
         now = self.clock.now()
         with self._lock:
-            lease = self._current(resource, now)
-            if lease is not None and lease.session_id != session_id:
-                raise Locked(f"{resource} is in use by {lease.username} at "
-                             f"{lease.terminal or 'another terminal'}", lease.describe())
-            if lease is None:
-                lease = Lease(resource, session_id, username, terminal, store_id, now, now)
-                self._leases[resource] = lease
-            lease.expires_at = now + timedelta(seconds=ttl_s)
-            return lease
+            current = [self._current(resource, now) for resource in resources]
+            for resource, lease in zip(resources, current, strict=True):
+                if lease is not None and lease.session_id != session_id:
+                    raise Locked(f"{resource} is in use by {lease.username} at "
+                                 f"{lease.terminal or 'another terminal'}", lease.describe())
+            granted = []
+            for resource, lease in zip(resources, current, strict=True):
+                if lease is None:
+                    lease = Lease(resource, session_id, username, terminal, store_id, now, now)
+                    self._leases[resource] = lease
+                lease.expires_at = now + timedelta(seconds=ttl_s)
+                granted.append(lease)
+            return granted
 
     def renew(self, resource: str, ttl_s: int, session_id: int) -> Lease:
         now = self.clock.now()

@@ -87,8 +87,8 @@ class Payments:
                reason: str) -> PaymentResult:
         actor = self.counter.actor
         store = self.stores.get(actor.store_id)
-        with self.counter.holding(f"customer:{customer_id}"):
-            now = self.counter.now()
+        with self.counter.holding(f"customer:{customer_id}") as held:
+            now = held.now
             return unit.run(self.database, lambda tx: self._record(
                 tx, actor, store, now, customer_id, amount, kind, reason))
 

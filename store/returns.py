@@ -125,14 +125,15 @@ class Returns:
             raise ValidationError("Scan or type at least one copy.")
 
         def find(tx: Tx) -> tuple[list[int], int]:
-            copy_ids = resolve_copies(tx, copy_refs)
-            customers = set()
+            copy_ids = resolve_copies(tx, copy_refs, check_numbers=False)
+            out_to = sql.customers_of_open_hires(tx, copy_ids)
             for copy_id in copy_ids:
-                hire = sql.open_hire_of_copy(tx, copy_id)
-                if hire is None:
+                if copy_id not in out_to:
+                    if not sql.existing_copy_ids(tx, [copy_id]):
+                        raise NotFound(f"There is no copy {copy_id}.")
                     raise Refused(f"Copy {copy_id} is not out: nothing was returned.",
                                   {"reason": "not_out", "copy_id": copy_id})
-                customers.add(hire["customer_id"])
+            customers = set(out_to.values())
             if len(customers) > 1:
                 raise ValidationError("Those copies are out to different customers: return "
                                       "each customer's copies on their own.")
@@ -152,15 +153,16 @@ class Returns:
         actor = self.counter.actor
         rules = self.shop.rules()
         store = self.stores.get(actor.store_id)
-        with self.counter.holding(f"customer:{customer_id}", *[f"copy:{i}" for i in copy_ids]):
-            now = self.counter.now()
+        locks = [f"customer:{customer_id}", *[f"copy:{i}" for i in copy_ids]]
+        with self.counter.holding(*locks) as held:
             result = unit.run(self.database, lambda tx: self._take_back(
-                tx, actor, store, rules, now, customer_id, copy_ids, condition, pay_now))
-        for returned in result.returned:
-            self.counter.publish("copy.returned", {"copy_id": returned.copy_id,
-                                                   "condition": returned.condition})
-        for hold in result.calls():
-            self.counter.publish("hold.ready", ready_event(hold))
+                tx, actor, store, rules, held.now, customer_id, copy_ids, condition,
+                pay_now))
+            for returned in result.returned:  # told to the other tills as the locks go
+                held.announce("copy.returned", {"copy_id": returned.copy_id,
+                                                "condition": returned.condition})
+            for hold in result.calls():
+                held.announce("hold.ready", ready_event(hold))
         return result
 
     def _take_back(self, tx: Tx, actor: Actor, store: StoreInfo, rules: ShopRules,
@@ -232,8 +234,8 @@ class Returns:
         hire = unit.run(self.database, lambda tx: sql.lock_hire(tx, hire_id))
         if hire is None:
             raise NotFound(f"There is no hire {hire_id}.")
-        with self.counter.holding(f"customer:{hire['customer_id']}"):
-            now = self.counter.now()
+        with self.counter.holding(f"customer:{hire['customer_id']}") as held:
+            now = held.now
 
             def work(tx: Tx) -> Decimal:
                 sql.lock_customer(tx, hire["customer_id"])

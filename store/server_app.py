@@ -66,7 +66,7 @@ def build_server(settings: Settings, test_clock: bool = False) -> StoreServer:
         **AuthOps(sessions, locks).handlers(),
         **AdminOps(StaffAdmin(database, clock, sessions), sessions, locks).handlers(),
         **TwoFactorOps(TwoFactor(database, clock, sessions)).handlers(),
-        **LockOps(locks).handlers(),
+        **LockOps(locks, hub).handlers(),
         **EventOps(hub, Notices(database, clock, hub)).handlers(),
     }
     inline = CoreOps.INLINE | AuthOps.INLINE | LockOps.INLINE | EventOps.INLINE

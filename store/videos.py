@@ -266,8 +266,8 @@ class Videos:
         """Change some of a title's fields (under its lock); the old and new values of
         the ones that changed go to audit_log. Nothing is written when none changed."""
         actor = self.counter.actor
-        with self.counter.holding(f"title:{title_id}"):
-            now = self.counter.now()
+        with self.counter.holding(f"title:{title_id}") as held:
+            now = held.now
 
             def work(tx: Tx) -> tuple[dict[str, Any], dict[str, Any]]:
                 old = title_view(_title_or_not_found(tx, title_id, for_update=True)).fields
@@ -321,8 +321,8 @@ class Videos:
         refused: it comes back through a return."""
         actor = self.counter.actor
         new_status, why = rules.parse_mark(status), rules.parse_reason(reason)
-        with self.counter.holding(f"copy:{copy_id}"):
-            now = self.counter.now()
+        with self.counter.holding(f"copy:{copy_id}") as held:
+            now = held.now
 
             def work(tx: Tx) -> None:
                 row = sql.copy_for_change(tx, copy_id)

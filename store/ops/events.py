@@ -1,25 +1,16 @@
 """Event ops: subscribe, publish, and the stored notices (send, unread, read)."""
 from __future__ import annotations
 
-import re
 from typing import Any, Callable
-
-import orjson
 
 from store import args as arg
 from store import roles
 from store.connection import Connection
 from store.errors import BadRequest, Forbidden
-from store.events import TOPICS, EventHub
+from store.events import TOPICS, EventHub, check_event
 from store.notices import Notices
 
-EVENT_NAME = re.compile(r"[a-z]+(\.[a-z_]+)+")
 PUBLISHABLE = ("inventory", "notice")   # staff events come from the server itself
-UNNAMED = "inventory.changed"           # an inventory event published without a name
-# What terminals may say happened: to a copy, a title, a customer, a hold, the settings.
-# Never a name the server itself uses (session.ended, staff.login, lagged, notice, ...).
-PUBLISHED_FAMILIES = ("copy", "copies", "title", "customer", "hold", "inventory", "settings")
-MAX_DATA_BYTES = 4096
 
 
 class EventOps:
@@ -46,20 +37,13 @@ class EventOps:
         """An inventory event to the other terminals of the store; or, from a manager or
         admin, a notice (stored, as notice.send)."""
         topic = arg.choice(args, "topic", PUBLISHABLE)
-        data = args.get("data", {})
-        if not isinstance(data, dict) or len(orjson.dumps(data)) > MAX_DATA_BYTES:
-            raise BadRequest(f"data must be a JSON object of at most {MAX_DATA_BYTES} bytes")
         if topic == "notice":
+            data = args.get("data", {})
+            if not isinstance(data, dict):
+                raise BadRequest("data must be a JSON object")
             return self._publish_notice(conn, data)
-        event = args.get("event", data.get("event", UNNAMED))
-        if not isinstance(event, str) or len(event) > 64 or not EVENT_NAME.fullmatch(event):
-            raise BadRequest("event must be a dotted lower-case name, e.g. copy.hired")
-        if event.split(".")[0] not in PUBLISHED_FAMILIES:
-            raise BadRequest(f"terminals publish events about {', '.join(PUBLISHED_FAMILIES)}"
-                             f" (e.g. copy.hired); {event} is not one")
-        s = conn.session
-        data = {**data, "by": {"username": s.username, "terminal": s.terminal}}
-        return {"delivered": self.hub.publish(s.store_id, topic, event, data, sender=conn)}
+        event, data = check_event(args)
+        return {"delivered": self.hub.announce(conn, event, data)}
 
     def _publish_notice(self, conn: Connection, data: dict[str, Any]) -> dict[str, Any]:
         if not roles.allowed(conn.session.role, roles.MANAGER):

@@ -138,3 +138,35 @@ def test_two_hundred_clients_never_see_one_lock_granted_to_two_sessions(server, 
     assert errors == []
     assert violations == []
     assert len(grants) >= 5  # the test did exercise the locks
+
+
+def test_several_locks_are_taken_all_or_none_with_the_servers_time(server, people):
+    with server.client() as a, server.client() as b:
+        a.login("clk1", STAFF_PASSWORD, "till-1")
+        b.login("mgr1", STAFF_PASSWORD, "till-2")
+        b.result("lock.acquire", {"resource": "copy:77"})
+        reply = a.ask("lock.acquire", {"resources": ["customer:7", "copy:77"]})
+        assert reply["error"]["code"] == "LOCKED" and reply["error"]["details"]["username"] == "mgr1"
+        assert a.result("lock.list")["locks"] == []  # none: not even customer:7
+        b.result("lock.release", {"resource": "copy:77"})
+        grant = a.result("lock.acquire", {"resources": ["customer:7", "copy:77"]})
+        assert [x["resource"] for x in grant["locks"]] == ["customer:7", "copy:77"]
+        assert abs(grant["now"]["epoch_ms"] - b.result("time")["epoch_ms"]) < 5000
+        assert a.error("lock.acquire", {"resources": ["copy:1", "copy:1"]}) == "BAD_REQUEST"
+        assert a.error("lock.acquire", {"resources": []}) == "BAD_REQUEST"
+
+
+def test_a_release_can_tell_the_other_tills_what_changed(server, people):
+    with server.client() as a, server.client() as b:
+        a.login("clk1", STAFF_PASSWORD, "till-1")
+        b.login("mgr1", STAFF_PASSWORD, "till-2")
+        b.result("subscribe", {"topics": ["inventory"]})
+        a.result("lock.acquire", {"resources": ["customer:8", "copy:88"]})
+        assert a.error("lock.release", {"resources": ["customer:8", "copy:88"], "announce": [
+            {"event": "session.ended", "data": {}}]}) == "BAD_REQUEST"
+        assert len(a.result("lock.list")["locks"]) == 2  # a refused release frees nothing
+        done = a.result("lock.release", {"resources": ["customer:8", "copy:88"], "announce": [
+            {"event": "copy.hired", "data": {"copy_id": 88, "customer_id": 8}}]})
+        assert done == {"released": 2}
+        assert b.next_event() == {"event": "copy.hired", "data": {
+            "copy_id": 88, "customer_id": 8, "by": {"username": "clk1", "terminal": "till-1"}}}

@@ -1,0 +1,399 @@
+"""Hiring and returning through the managers against the same transactions as bare SQL, and
+customer and title search at size against the bare indexed queries — all in the same run.
+
+    python bench/hire_bench.py [--clerks 8] [--copies 100] [--seconds 10]
+                               [--customers 1000000] [--titles 1000000] [--searches 300]
+
+Needs the private MariaDB running (`make up` or `make test` starts it); the bench makes a
+database of its own, starts a store server over it and drops it at the end.
+
+Hire + return: `--clerks` processes, each logged in as a clerk of its own at a terminal of
+its own (client, lease keeper, managers: the real path — the server's clock, the customer
+and copy locks, receipts, audit), hire a random copy of `--copies` to one of its customers,
+paid now, and return it, for `--seconds`. The baseline sends the very same statements in
+the same transactions (through the same db/ functions: customer and copy FOR UPDATE,
+balance, open hires, the hire, the copy's status, charge, payment, audit row, holds,
+receipt; and the return's) from as many processes, with none of the managers' work around
+them and no store server — so the ratio is what the managers and their locks cost. Copies another clerk has out are conflicts, counted, not hires. Afterwards
+every copy's hires are checked: two that overlap in time are a double hire (must be 0).
+
+Search: `--customers` customers (Sakila's names, mixed) and `--titles` titles (words of
+Sakila's titles) are added; `--searches` customer finds (surname prefixes, given name +
+surname prefix) through Customers.find, and title finds (word prefixes) through
+Videos.find_titles, against the bare indexed query for the same text; p50 and p95, and the
+ratio of the p95s. Prints its figures; asserts nothing (a benchmark, not a test).
+Targets (issue 4): hire ratio >= 0.8 with 0 double hires; search p95 <= 20 ms at 1M rows.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import multiprocessing as mp
+import os
+import queue
+import random
+import secrets
+import statistics
+import sys
+import time
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Callable
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+SAKILA = ROOT.parent / "shared" / "data" / "sakila"
+CLERK_PASSWORD = "bench-clerk-pw-1"
+PER_CLERK = 25   # customers of each clerk's own (the hire limit is never the obstacle)
+
+
+# --- the shop ----------------------------------------------------------------------------
+
+def seed_counter(settings: Any, clerks: int, copies: int) -> tuple[list[int], list[list[int]]]:
+    """Titles, `copies` copies at store 1, PER_CLERK customers and an account per clerk;
+    the copy ids and each clerk's customer ids."""
+    from db.catalogue import insert_copies, insert_title
+    from db.customers import insert_customer
+    from db.database import Database
+    from store import codes
+    from store.passwords import hash_password
+    db = Database.for_app(settings.db, role="admin")
+    now = datetime.now(timezone.utc)
+    try:
+        with db.transaction() as tx:
+            title_ids = [insert_title(tx, f"Bench Title {n}", 2000, "PG", "Drama", 90,
+                                      Decimal("2.99"), 3, Decimal("19.99"), "", now)
+                         for n in range(10)]
+            rows = [(title_ids[n % 10], 1, "DVD", codes.copy_barcode(title_ids[n % 10], n // 10 + 1),
+                     n // 10 + 1, now) for n in range(copies)]
+            insert_copies(tx, rows)
+            copy_ids = [r["id"] for r in tx.all("SELECT id FROM copies ORDER BY id")]
+            customers = []
+            for clerk in range(clerks):
+                customers.append([insert_customer(
+                    tx, 1, codes.card_number(clerk * PER_CLERK + k + 1), "Bench",
+                    f"Customer{clerk}x{k}", None, None, "", "", "", date(1980, 1, 1), now)
+                    for k in range(PER_CLERK)])
+            cheap = hash_password(CLERK_PASSWORD, n=2 ** 10)
+            for clerk in range(clerks):
+                tx.execute("INSERT INTO staff (store_id, username, password_hash, role, "
+                           "created_at, updated_at) VALUES (1, %s, %s, 'clerk', %s, %s)",
+                           (f"clerk{clerk}", cheap, now, now))
+    finally:
+        db.close()
+    return copy_ids, customers
+
+
+def double_hires(settings: Any) -> int:
+    """Pairs of hires of one copy that overlap in time."""
+    from db.database import Database
+    db = Database.for_app(settings.db, role="admin")
+    try:
+        with db.transaction() as tx:
+            return int(tx.scalar(
+                "SELECT COUNT(*) FROM hires a JOIN hires b ON b.copy_id = a.copy_id "
+                "AND b.id > a.id AND b.hired_at < COALESCE(a.returned_at, '9999-12-31')"))
+    finally:
+        db.close()
+
+
+# --- the two ways of hiring -------------------------------------------------------------
+
+def _managers(clerk: int, port: int, db_name: str) -> tuple[Callable[[int, int], bool],
+                                                            Callable[[], None]]:
+    """hire_and_return(customer, copy) through the real managers, and a close()."""
+    from db.database import Database
+    from db.settings import load_settings
+    from store.client import StoreClient
+    from store.counter import Counter
+    from store.errors import Locked, StoreError
+    from store.leases import LeaseKeeper
+    from store.services import open_desk
+    from store.shop import ShopSettings
+    from store.stores import Stores
+    settings = load_settings({"db.name": db_name})
+    database = Database.for_app(settings.db)
+    client = StoreClient("127.0.0.1", port, timeout_s=10)
+    client.start()
+    client.wait_connected(10)
+    client.login(f"clerk{clerk}", CLERK_PASSWORD, f"bench-{clerk}")
+    leases = LeaseKeeper(client)
+    counter = Counter(client, leases)
+    desk = open_desk(database, counter, ShopSettings(database, counter), Stores(database))
+
+    def cycle(customer: int, copy: int) -> bool:
+        try:
+            desk.hires.hire(customer, [str(copy)], pay_now=True)
+        except StoreError:
+            return False  # another clerk has it out (refused) or is hiring it (locked)
+        while True:  # another clerk may be trying to hire it this instant: ask again
+            try:
+                desk.returns.return_copies([str(copy)])
+                return True
+            except Locked:
+                time.sleep(0.001)
+
+    def close() -> None:
+        leases.close()
+        client.close()
+        database.close()
+    return cycle, close
+
+
+def _bare(clerk: int, port: int, db_name: str) -> tuple[Callable[[int, int], bool],
+                                                        Callable[[], None]]:
+    """hire_and_return(customer, copy) as bare SQL: the very statements the managers send
+    (through the same db/ functions, in the same order and transactions), with none of
+    the managers' work around them and no store server (no locks, the local clock)."""
+    from db import accounts, audit, receipts
+    from db import hires as sql
+    from db import holds as holds_sql
+    from db.database import Database
+    from db.settings import load_settings
+    settings = load_settings({"db.name": db_name})
+    database = Database.for_app(settings.db)
+    staff_id = clerk + 2  # the admin is 1
+    body = "a receipt of about this size " * 20
+
+    def hire(tx: Any, customer: int, copy: int) -> bool:
+        sql.lock_customer(tx, customer)
+        row = sql.get_copies(tx, [copy], lock=True)[0]
+        accounts.balance(tx, customer)
+        sql.count_open(tx, customer)
+        now = datetime.now(timezone.utc)  # once the rows are ours: no hire before a return
+        if row["status"] != "available":
+            return False
+        hire_id = sql.insert_hire(tx, copy, customer, 1, staff_id, now,
+                                  now + timedelta(days=row["rental_days"]), row["rental_rate"])
+        sql.set_copy_status(tx, copy, "hired", now)
+        accounts.insert_charge(tx, customer, hire_id, 1, staff_id, "rental",
+                               row["rental_rate"], now)
+        accounts.insert_payment(tx, customer, hire_id, 1, staff_id, "rental",
+                                row["rental_rate"], now)
+        audit.insert_audit(tx, now, staff_id, 1, "hire.create", "hires", hire_id, {}, {})
+        holds_sql.holds_of(tx, customer)
+        receipt_id = receipts.insert_receipt(tx, 1, staff_id, customer, "hire", body, now)
+        receipts.set_body(tx, receipt_id, body)
+        return True
+
+    def take_back(tx: Any, customer: int, copy: int) -> None:
+        sql.lock_customer(tx, customer)
+        row = sql.get_copies(tx, [copy], lock=True)[0]
+        hire = sql.open_hire_of_copy(tx, copy, for_update=True)
+        now = datetime.now(timezone.utc)
+        sql.close_hire(tx, hire["id"], now, staff_id, Decimal("0.00"))
+        holds_sql.next_waiting(tx, row["title_id"], row["store_id"])
+        sql.set_copy_status(tx, copy, "available", now)
+        audit.insert_audit(tx, now, staff_id, 1, "hire.return", "hires", hire["id"], {}, {})
+        accounts.balance(tx, customer)
+        receipt_id = receipts.insert_receipt(tx, 1, staff_id, customer, "return", body, now)
+        receipts.set_body(tx, receipt_id, body)
+
+    def cycle(customer: int, copy: int) -> bool:
+        if not database.run(lambda tx: hire(tx, customer, copy)):
+            return False
+        database.run(lambda tx: sql.customers_of_open_hires(tx, [copy]))  # whose is it?
+        database.run(lambda tx: take_back(tx, customer, copy))
+        return True
+    return cycle, database.close
+
+
+def _clerk(way: str, clerk: int, port: int, db_name: str, copies: list[int],
+           customers: list[int], start_at: float, seconds: float,
+           out: "mp.Queue[tuple[int, int]]") -> None:
+    cycle, close = (_managers if way == "managers" else _bare)(clerk, port, db_name)
+    rng = random.Random(clerk)
+    hires = conflicts = 0
+    time.sleep(max(0.0, start_at - time.time()))
+    end = start_at + seconds
+    while time.time() < end:
+        if cycle(rng.choice(customers), rng.choice(copies)):
+            hires += 1
+        else:
+            conflicts += 1
+    close()
+    out.put((hires, conflicts))
+
+
+def hire_run(way: str, clerks: int, port: int, db_name: str, copies: list[int],
+             customers: list[list[int]], seconds: float) -> dict[str, float]:
+    out: "mp.Queue[tuple[int, int]]" = mp.Queue()
+    start_at = time.time() + 3.0  # everyone logged in and connected first
+    procs = [mp.Process(target=_clerk, args=(way, n, port, db_name, copies, customers[n],
+                                              start_at, seconds, out)) for n in range(clerks)]
+    for p in procs:
+        p.start()
+    results = []
+    for _ in procs:
+        try:
+            results.append(out.get(timeout=seconds + 60))
+        except queue.Empty:
+            dead = [p.exitcode for p in procs if p.exitcode]
+            raise SystemExit(f"a {way} clerk process never reported (exit codes {dead})") from None
+    for p in procs:
+        p.join()
+    hires = sum(r[0] for r in results)
+    return {"hires_s": hires / seconds, "hires": hires, "conflicts": sum(r[1] for r in results)}
+
+
+# --- search at size ----------------------------------------------------------------------
+
+def sakila(name: str, column: str) -> list[str]:
+    with (SAKILA / f"{name}.csv").open(newline="") as f:
+        return [row[column] for row in csv.DictReader(f)]
+
+
+def fill_for_search(settings: Any, customers: int, titles: int) -> None:
+    """Customers with Sakila's names mixed at random, titles of Sakila's title words."""
+    from db.database import Database
+    from store import codes
+    firsts = [n.title() for n in sakila("customer", "first_name")]
+    lasts = [n.title() for n in sakila("customer", "last_name")]
+    words = sorted({w.title() for t in sakila("film", "title") for w in t.split()})
+    rng = random.Random(7)
+    now = datetime.now(timezone.utc)
+    db = Database.for_app(settings.db, role="admin")
+    batch = 20000
+    try:
+        for start in range(0, customers, batch):
+            rows = [(1, codes.card_number(10_000_000 + n), rng.choice(firsts), rng.choice(lasts),
+                     date(1950 + n % 50, 1 + n % 12, 1 + n % 28), now, now)
+                    for n in range(start, min(customers, start + batch))]
+            with db.transaction() as tx:
+                tx.many("INSERT INTO customers (store_id, card_number, first_name, last_name, "
+                        "date_of_birth, created_at, updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                        rows)
+        for start in range(0, titles, batch):
+            rows = [(f"{rng.choice(words)} {rng.choice(words)} {n}", now, now)
+                    for n in range(start, min(titles, start + batch))]
+            with db.transaction() as tx:
+                tx.many("INSERT INTO titles (title, rating, genre, rental_rate, rental_days, "
+                        "replacement_cost, created_at, updated_at) VALUES (%s, 'PG', 'Drama', "
+                        "2.99, 3, 19.99, %s, %s)", rows)
+        with db.transaction() as tx:
+            tx.all("ANALYZE TABLE customers, titles")
+    finally:
+        db.close()
+
+
+def timed(call: Callable[[], Any]) -> float:
+    t0 = time.perf_counter()
+    call()
+    return (time.perf_counter() - t0) * 1000
+
+
+def percentiles(ms: list[float]) -> dict[str, float]:
+    ms = sorted(ms)
+    return {"p50": statistics.median(ms), "p95": ms[max(0, int(len(ms) * 0.95) - 1)]}
+
+
+def search_run(port: int, db_name: str, searches: int) -> dict[str, dict[str, float]]:
+    from db.database import Database
+    from db.settings import load_settings
+    from store.client import StoreClient
+    from store.counter import Counter
+    from store.customers import Customers
+    from store.leases import LeaseKeeper
+    from store.videos import Videos
+    settings = load_settings({"db.name": db_name})
+    database = Database.for_app(settings.db)
+    client = StoreClient("127.0.0.1", port, timeout_s=10)
+    client.start()
+    client.wait_connected(10)
+    client.login("clerk0", CLERK_PASSWORD, "bench-search")
+    counter = Counter(client, LeaseKeeper(client))
+    customers, videos = Customers(database, counter), Videos(database, counter)
+    rng = random.Random(11)
+    lasts = [n.title() for n in sakila("customer", "last_name")]
+    firsts = [n.title() for n in sakila("customer", "first_name")]
+    words = sorted({w.title() for t in sakila("film", "title") for w in t.split()})
+    people = [rng.choice(lasts)[:3] if n % 2 else f"{rng.choice(firsts)} {rng.choice(lasts)[:3]}"
+              for n in range(searches)]
+    things = [rng.choice(words)[:4] for _ in range(searches)]
+
+    def bare(sql: str, params: tuple) -> Callable[[], Any]:
+        return lambda: database.run(lambda tx: tx.all(sql, params))
+
+    def bare_person(text: str) -> Callable[[], Any]:
+        parts = text.split()
+        if len(parts) == 1:
+            return bare("SELECT id, first_name, last_name, card_number FROM customers "
+                        "WHERE last_name LIKE %s ORDER BY last_name, first_name LIMIT 10",
+                        (parts[0] + "%",))
+        return bare("SELECT id, first_name, last_name, card_number FROM customers "
+                    "WHERE first_name = %s AND last_name LIKE %s ORDER BY last_name LIMIT 10",
+                    (parts[0], parts[1] + "%"))
+    results: dict[str, list[float]] = {k: [] for k in ("customers", "customers bare",
+                                                        "titles", "titles bare")}
+    for person, thing in zip(people, things, strict=True):  # interleaved, same texts
+        results["customers"].append(timed(lambda: customers.find(person, 10)))
+        results["customers bare"].append(timed(bare_person(person)))
+        results["titles"].append(timed(lambda: videos.find_titles(thing, limit=20)))
+        results["titles bare"].append(timed(bare(
+            "SELECT id, title FROM titles WHERE MATCH(title) AGAINST (%s IN BOOLEAN MODE) "
+            "ORDER BY title LIMIT 20", (thing + "*",))))
+    client.close()
+    database.close()
+    return {k: percentiles(v) for k, v in results.items()}
+
+
+# --- the run -----------------------------------------------------------------------------
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--clerks", type=int, default=8)
+    p.add_argument("--copies", type=int, default=100)
+    p.add_argument("--seconds", type=float, default=10.0)
+    p.add_argument("--customers", type=int, default=1_000_000)
+    p.add_argument("--titles", type=int, default=1_000_000)
+    p.add_argument("--searches", type=int, default=300)
+    args = p.parse_args()
+
+    from bench.server_bench import start_store_server
+    from db.create import drop_database
+    from db.settings import load_settings
+    from store.setup import create_store_database
+    import mysql.connector
+    db_name = f"vshire_{os.getpid()}"
+    settings = load_settings({"db.name": db_name})
+    create_store_database(settings, "admin", secrets.token_urlsafe(12), store_name="Bench")
+    settings = load_settings({"db.name": db_name})
+    server, port = start_store_server(db_name)
+    try:
+        copies, customers = seed_counter(settings, args.clerks, args.copies)
+        print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, "
+              f"mysql-connector {mysql.connector.__version__} (C extension: "
+              f"{mysql.connector.HAVE_CEXT}); {args.clerks} clerks on {args.copies} copies, "
+              f"{args.seconds:g} s a run, runs bare-managers-managers-bare", flush=True)
+        runs: dict[str, list[dict[str, float]]] = {"bare": [], "managers": []}
+        for way in ("bare", "managers", "managers", "bare"):  # drift cancels out
+            runs[way].append(hire_run(way, args.clerks, port, db_name, copies, customers,
+                                      args.seconds))
+        bare, ours = (statistics.mean(r["hires_s"] for r in runs[w]) for w in runs)
+        doubles = double_hires(settings)
+        for way, label in (("bare", "bare SQL hire + return"), ("managers",
+                                                                "managers hire + return")):
+            rate = statistics.mean(r["hires_s"] for r in runs[way])
+            conflicts = sum(r["conflicts"] for r in runs[way])
+            ratio = f"  ratio to bare {ours / max(bare, 1e-9):.2f}" if way == "managers" else ""
+            print(f"{label:<40} {rate:8.1f} hires/s  ({conflicts} conflicts){ratio}", flush=True)
+        print(f"{'double hires (both ways, all runs)':<40} {doubles}", flush=True)
+        started = time.monotonic()
+        fill_for_search(settings, args.customers, args.titles)
+        print(f"search data: {args.customers:,} customers, {args.titles:,} titles "
+              f"({time.monotonic() - started:.0f} s to add)", flush=True)
+        found = search_run(port, db_name, args.searches)
+        for what in ("customers", "titles"):
+            mine, floor = found[what], found[f"{what} bare"]
+            print(f"{what + ' search':<40} p50 {mine['p50']:6.2f} ms  p95 {mine['p95']:6.2f} ms"
+                  f"  (bare indexed query p50 {floor['p50']:6.2f} ms  p95 {floor['p95']:6.2f} ms)"
+                  f"  ratio of p95 {mine['p95'] / max(floor['p95'], 1e-9):.2f}", flush=True)
+    finally:
+        server.terminate()
+        server.wait(10)
+        drop_database(settings)
+
+
+if __name__ == "__main__":
+    main()
