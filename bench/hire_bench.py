@@ -291,6 +291,7 @@ def percentiles(ms: list[float]) -> dict[str, float]:
 def search_run(port: int, db_name: str, searches: int) -> dict[str, dict[str, float]]:
     from db.database import Database
     from db.settings import load_settings
+    from db import customers as customer_sql
     from store.client import StoreClient
     from store.counter import Counter
     from store.customers import Customers
@@ -316,23 +317,28 @@ def search_run(port: int, db_name: str, searches: int) -> dict[str, dict[str, fl
         return lambda: database.run(lambda tx: tx.all(sql, params))
 
     def bare_person(text: str) -> Callable[[], Any]:
+        """The find's first indexed query for that text, bare: a surname prefix, or a
+        given name and a surname prefix."""
         parts = text.split()
         if len(parts) == 1:
-            return bare("SELECT id, first_name, last_name, card_number FROM customers "
-                        "WHERE last_name LIKE %s ORDER BY last_name, first_name LIMIT 10",
-                        (parts[0] + "%",))
-        return bare("SELECT id, first_name, last_name, card_number FROM customers "
-                    "WHERE first_name = %s AND last_name LIKE %s ORDER BY last_name LIMIT 10",
-                    (parts[0], parts[1] + "%"))
+            return bare(customer_sql.BY_SURNAME_PREFIX, (parts[0] + "%", 10))
+        return bare(customer_sql.BY_FULL_NAME_PREFIX, (parts[1] + "%", parts[0] + "%", 10))
+    def bare_titles(tx: Any, text: str) -> list[dict[str, Any]]:
+        """The title search's two indexed queries, bare: titles that begin with the text,
+        then (to fill 20) titles with a word that begins so."""
+        first = tx.all("SELECT id, title FROM titles WHERE title LIKE %s ORDER BY title "
+                       "LIMIT 20", (text + "%",))
+        if len(first) < 20:
+            first += tx.all("SELECT id, title FROM titles WHERE MATCH(title) AGAINST "
+                            "(%s IN BOOLEAN MODE) LIMIT 40", (f"+{text}*",))
+        return first
     results: dict[str, list[float]] = {k: [] for k in ("customers", "customers bare",
                                                         "titles", "titles bare")}
     for person, thing in zip(people, things, strict=True):  # interleaved, same texts
         results["customers"].append(timed(lambda: customers.find(person, 10)))
         results["customers bare"].append(timed(bare_person(person)))
         results["titles"].append(timed(lambda: videos.find_titles(thing, limit=20)))
-        results["titles bare"].append(timed(bare(
-            "SELECT id, title FROM titles WHERE MATCH(title) AGAINST (%s IN BOOLEAN MODE) "
-            "ORDER BY title LIMIT 20", (thing + "*",))))
+        results["titles bare"].append(timed(lambda: database.run(lambda tx: bare_titles(tx, thing))))
     client.close()
     database.close()
     return {k: percentiles(v) for k, v in results.items()}
@@ -344,7 +350,7 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--clerks", type=int, default=8)
     p.add_argument("--copies", type=int, default=100)
-    p.add_argument("--seconds", type=float, default=10.0)
+    p.add_argument("--seconds", type=float, default=8.0)
     p.add_argument("--customers", type=int, default=1_000_000)
     p.add_argument("--titles", type=int, default=1_000_000)
     p.add_argument("--searches", type=int, default=300)
@@ -365,9 +371,9 @@ def main() -> None:
         print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, "
               f"mysql-connector {mysql.connector.__version__} (C extension: "
               f"{mysql.connector.HAVE_CEXT}); {args.clerks} clerks on {args.copies} copies, "
-              f"{args.seconds:g} s a run, runs bare-managers-managers-bare", flush=True)
+              f"{args.seconds:g} s a run, runs bare-managers-managers-bare twice", flush=True)
         runs: dict[str, list[dict[str, float]]] = {"bare": [], "managers": []}
-        for way in ("bare", "managers", "managers", "bare"):  # drift cancels out
+        for way in ("bare", "managers", "managers", "bare") * 2:  # drift cancels out
             runs[way].append(hire_run(way, args.clerks, port, db_name, copies, customers,
                                       args.seconds))
         bare, ours = (statistics.mean(r["hires_s"] for r in runs[w]) for w in runs)

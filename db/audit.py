@@ -1,9 +1,10 @@
 """SQL for the append-only audit log (the application's account may only INSERT here)."""
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
+
+import orjson
 
 from db.database import Tx
 
@@ -16,5 +17,9 @@ def insert_audit(tx: Tx, at: datetime, staff_id: int | None, store_id: int | Non
         "INSERT INTO audit_log (at, staff_id, store_id, action, table_name, row_id, "
         "old_values, new_values, reason) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
         (at, staff_id, store_id, action, table_name, row_id,
-         None if old_values is None else json.dumps(old_values, default=str),
-         None if new_values is None else json.dumps(new_values, default=str), reason))
+         _json(old_values), _json(new_values), reason))
+
+
+def _json(values: dict[str, Any] | None) -> str | None:
+    """Values as JSON; what JSON has no type for (money, times) as its text."""
+    return None if values is None else orjson.dumps(values, default=str).decode()

@@ -2,7 +2,7 @@
 
 Every finder is one indexed lookup (see schema.sql and the EXPLAIN tests in
 tests/integration/test_customers.py): card and phone through their unique keys, surnames
-through ix_customers_last_first, given names through ix_customers_first — prefixes only
+through ix_customers_last_first, given names through ix_customers_first_last — prefixes only
 (`LIKE 'smi%'`), in index order, with a LIMIT, so a search never scans the table.
 """
 from __future__ import annotations
@@ -30,9 +30,13 @@ BY_PHONE = _CUSTOMER + "WHERE c.phone = %s"
 BY_EMAIL = _CUSTOMER + "WHERE c.email = %s ORDER BY c.id LIMIT %s"
 BY_SURNAME_PREFIX = (_CUSTOMER + "WHERE c.last_name LIKE %s "
                      "ORDER BY c.last_name, c.first_name, c.id LIMIT %s")
-BY_GIVEN_PREFIX = _CUSTOMER + "WHERE c.first_name LIKE %s ORDER BY c.first_name, c.id LIMIT %s"
+BY_GIVEN_PREFIX = (_CUSTOMER + "WHERE c.first_name LIKE %s "
+                   "ORDER BY c.first_name, c.last_name, c.id LIMIT %s")
+# No ORDER BY: both names narrow it to a few, which the manager sorts. With one, MariaDB
+# walked every "Smi%" surname reading each row to test the given name (28 ms at p95 with a
+# million customers); without it the given name is tested inside the index (1.4 ms).
 BY_FULL_NAME_PREFIX = (_CUSTOMER + "WHERE c.last_name LIKE %s AND c.first_name LIKE %s "
-                       "ORDER BY c.last_name, c.first_name, c.id LIMIT %s")
+                       "LIMIT %s")
 
 
 def prefix_pattern(prefix: str) -> str:

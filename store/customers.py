@@ -169,7 +169,8 @@ class Customers:
                 if len({r["id"] for r in rows}) >= limit:
                     break
                 if name.first and name.last:
-                    rows += sql.by_full_name_prefix(tx, name.first, name.last, limit)
+                    rows += sorted(sql.by_full_name_prefix(tx, name.first, name.last, limit),
+                                   key=lambda r: (r["last_name"], r["first_name"], r["id"]))
                 elif name.last:
                     rows += sql.by_surname_prefix(tx, name.last, limit)
                 elif name.first:

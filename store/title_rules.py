@@ -9,7 +9,7 @@ the stored value, or raises ValidationError saying what is wrong and how to writ
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any, Callable
 
@@ -277,10 +277,12 @@ class TitleSearch:
     FULLTEXT boolean-mode expression, every indexed word as a prefix: "+dino* +acad*")
     or `prefix` (a LIKE pattern on the start of the title, for text with no indexed word).
     `contains`: LIKE patterns a title must also match, for the words FULLTEXT does not
-    index (short words, stopwords) — checked only on the rows the index found."""
+    index (short words, stopwords) — checked only on the rows the index found.
+    `starts`: the LIKE pattern of titles that begin with the typed text (shown first)."""
     match: str | None = None
     prefix: str | None = None
     contains: tuple[str, ...] = ()
+    starts: str = field(default="", compare=False)
 
 
 def like_escape(text: str) -> str:
@@ -297,8 +299,9 @@ def title_search(text: str) -> TitleSearch:
         raise ValidationError(f"A title is at most {TITLE_MAX} characters.")
     words = [w.lower() for w in _WORD.findall(typed)]
     indexed = [w for w in words if len(w) >= MIN_TOKEN and w not in STOPWORDS][:MAX_TERMS]
+    starts = like_escape(typed) + "%"
     if not indexed:
-        return TitleSearch(prefix=like_escape(typed) + "%")
+        return TitleSearch(prefix=starts, starts=starts)
     others = [w for w in dict.fromkeys(words) if w not in indexed][:MAX_TERMS]
     return TitleSearch(match=" ".join(f"+{w}*" for w in dict.fromkeys(indexed)),
-                       contains=tuple(f"%{like_escape(w)}%" for w in others))
+                       contains=tuple(f"%{like_escape(w)}%" for w in others), starts=starts)

@@ -200,10 +200,10 @@ class Videos:
     def find_titles(self, text: str, genre: str | None = None, rating: str | None = None,
                     format: str | None = None, available_at_store: int | None = None,
                     limit: int = 20, here: int | None = None) -> list[TitleHit]:
-        """Titles by part of their name — a word's first letters ("dino" finds Academy
-        Dinosaur), or the title's first letters for text FULLTEXT cannot index — with the
-        given genre and rating, a copy in `format`, an available copy at store
-        `available_at_store`; sorted by title. Copies are counted at store `here` (default:
+        """Titles by part of their name — titles that begin with the text first, then
+        those with a word that begins so ("dino" finds Academy Dinosaur) — with the given
+        genre and rating, a copy in `format`, an available copy at store
+        `available_at_store`; each group sorted by title. Copies are counted at store `here` (default:
         the logged-in clerk's)."""
         search = rules.title_search(text)
         genre = rules.parse_genre(genre) if genre else None
@@ -212,9 +212,22 @@ class Videos:
         if not 1 <= limit <= 100:
             raise ValidationError("Show 1 to 100 titles at a time.")
         here = here if here is not None else self._my_store()
-        rows = unit.run(self.database, lambda tx: sql.find_titles(
-            tx, search.match, search.prefix, search.contains, genre, rating, fmt,
-            available_at_store, here, limit))
+
+        def find(tx: Tx) -> list[dict[str, Any]]:
+            # Titles that begin with the text first, alphabetically (the prefix index);
+            # then, to fill the list, titles with a word that begins so (the FULLTEXT
+            # index), as the index gives them, shown alphabetically too.
+            starts = sql.find_titles(tx, None, search.starts, (), genre, rating, fmt,
+                                     available_at_store, here, limit)
+            if search.match is None or len(starts) == limit:
+                return starts
+            seen = {r["id"] for r in starts}
+            more = [r for r in sql.find_titles(tx, search.match, None, search.contains, genre,
+                                               rating, fmt, available_at_store, here,
+                                               limit + len(starts), ordered=False)
+                    if r["id"] not in seen][:limit - len(starts)]
+            return starts + sorted(more, key=lambda r: (r["title"].lower(), r["id"]))
+        rows = unit.run(self.database, find)
         return [TitleHit(title_view(r), r["available_here"] if here else None,
                          r["copies_here"] if here else None, r["copies_total"]) for r in rows]
 

@@ -45,6 +45,7 @@ STYLE = Style.from_dict({
     "toolbar.bad": "#ff5555 bold",
 })
 SERVER_WAIT_S = 2.0
+HOUSEKEEPING_S = 300.0  # how often a terminal passes on expired holds
 
 
 class TerminalApp:
@@ -59,6 +60,7 @@ class TerminalApp:
         self._forms: PromptSession[str] | None = None  # screens' questions: see prompt()
         self._new_events = 0  # since the clerk last chose something
         self._watchers: list[Callable[[str, dict], None]] = []
+        self._stopping = threading.Event()
         self._event_work: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
 
     def say(self, text: str) -> None:
@@ -93,6 +95,7 @@ class TerminalApp:
         client.on_event = self._on_event
         self.services.leases.on_lost = self._on_lease_lost
         threading.Thread(target=self._run_event_work, name="screen-events", daemon=True).start()
+        threading.Thread(target=self._housekeeping, name="housekeeping", daemon=True).start()
         client.topics = list(EVENT_TOPICS)
         client.start()
         if not client.wait_connected(SERVER_WAIT_S):
@@ -186,6 +189,20 @@ class TerminalApp:
         for watcher in list(self._watchers):
             self._event_work.put(lambda w=watcher: w(name, data))
 
+    def _housekeeping(self) -> None:
+        """Now and then, while someone is logged in: pass on the copies of holds whose shelf
+        time has run out (any till may; the database makes it happen once), and say whom
+        to call now."""
+        while not self._stopping.wait(HOUSEKEEPING_S):
+            if self.services.client.user is None:
+                continue
+            try:
+                for hold in self.services.desk.holds.expire_due():
+                    print(f"A hold ran out: copy {hold.copy_id} ({hold.title}) now waits for "
+                          f"{hold.customer}" + (f": call {hold.phone}." if hold.phone else "."))
+            except StoreError as e:
+                log.info("holds not checked: %s", e.message)
+
     def _run_event_work(self) -> None:
         while True:
             work = self._event_work.get()
@@ -274,4 +291,5 @@ def run_terminal(settings: Settings, reload_settings: Callable[[], Settings]) ->
     try:
         return app.run()
     finally:
+        app._stopping.set()
         app.services.close()

@@ -318,9 +318,9 @@ SHAPES = {
     "phone": (customer_sql.BY_PHONE, ("5550001234",), {"uq_customers_phone"}),
     "email": (customer_sql.BY_EMAIL, ("c1234@example.com", 10), {"ix_customers_email"}),
     "surname": (customer_sql.BY_SURNAME_PREFIX, ("Sm%", 10), {"ix_customers_last_first"}),
-    "given": (customer_sql.BY_GIVEN_PREFIX, ("Ma%", 10), {"ix_customers_first"}),
+    "given": (customer_sql.BY_GIVEN_PREFIX, ("Ma%", 10), {"ix_customers_first_last"}),
     "full name": (customer_sql.BY_FULL_NAME_PREFIX, ("S%", "M%", 10),
-                  {"ix_customers_last_first", "ix_customers_first"}),
+                  {"ix_customers_last_first", "ix_customers_first_last"}),
     "one letter": (customer_sql.BY_SURNAME_PREFIX, ("S%", 10), {"ix_customers_last_first"}),
 }
 

@@ -1,5 +1,6 @@
 """Returns, fees, holds and money through the managers, on the real MariaDB and a real
 store server whose test clock makes hires late."""
+import json
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -187,8 +188,8 @@ def test_a_settings_change_by_an_admin_is_audited_and_used_at_once(shop):
             assert settings.rules().late_fee_per_day == Decimal("2.00")
     finally:
         database.close()
-    assert shop.scalar("SELECT new_values FROM audit_log WHERE action = 'settings.change'") \
-        == '{"late_fee_per_day": "2.00"}'
+    changed = shop.scalar("SELECT new_values FROM audit_log WHERE action = 'settings.change'")
+    assert json.loads(changed) == {"late_fee_per_day": "2.00"}
     with shop.desk() as desk:
         desk.hires.hire(shop.customers["mary"], [str(shop.copies["Jaws@1"][0])], pay_now=True)
         shop.advance(4)
