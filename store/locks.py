@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -34,10 +34,12 @@ class Lease:
     store_id: int
     since: datetime
     expires_at: datetime
+    # `since` as the protocol sends it, made once: lock requests are the hot path.
+    since_wire: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def describe(self) -> dict[str, Any]:
         return {"resource": self.resource, "username": self.username, "terminal": self.terminal,
-                "store_id": self.store_id, "since": to_wire(self.since),
+                "store_id": self.store_id, "since": self.since_wire or to_wire(self.since),
                 "expires_at": to_wire(self.expires_at)}
 
 
@@ -60,10 +62,12 @@ class LockService:
         return self.acquire_all([resource], ttl_s, session_id, username, terminal, store_id)[0]
 
     def acquire_all(self, resources: list[str], ttl_s: int, session_id: int, username: str,
-                    terminal: str, store_id: int) -> list[Lease]:
+                    terminal: str, store_id: int,
+                    now: datetime | None = None) -> list[Lease]:
         """Grant (or extend) every lease, or none: Locked names the holder of the first
         one held elsewhere. One request for a hire's customer and copies."""
-        now = self.clock.now()
+        now = now or self.clock.now()
+        now_wire = to_wire(now)
         with self._lock:
             current = [self._current(resource, now) for resource in resources]
             for resource, lease in zip(resources, current, strict=True):
@@ -73,7 +77,8 @@ class LockService:
             granted = []
             for resource, lease in zip(resources, current, strict=True):
                 if lease is None:
-                    lease = Lease(resource, session_id, username, terminal, store_id, now, now)
+                    lease = Lease(resource, session_id, username, terminal, store_id, now, now,
+                                  now_wire)
                     self._leases[resource] = lease
                 lease.expires_at = now + timedelta(seconds=ttl_s)
                 granted.append(lease)

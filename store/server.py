@@ -19,7 +19,7 @@ Limits, so one client never affects another (Limits, from the settings): at most
 beyond, the request not run); a line longer than `max_line_bytes` is TOO_LARGE and ends
 the connection.
 
-Invariants: only the loop thread touches the selector, a connection's input and its
+Invariants: only the loop thread touches the poller, a connection's input and its
 pending lines; other threads reach it through `call_soon`. Every open connection is in
 `_connections`, so `stop()` can close them all.
 """
@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import errno
 import logging
-import selectors
 import socket
 import threading
 import time
@@ -38,6 +37,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from store import protocol
 from store.connection import Connection
+from store.poller import READ, WRITE, new_poller
 from store.errors import Busy, RateLimited, StoreError, Timeout, TooLarge
 from store.ratelimit import TokenBucket
 
@@ -73,12 +73,12 @@ class StoreServer:
         self.limits = limits
         self._listener = socket.create_server(address, backlog=1024, reuse_port=False)
         self._listener.setblocking(False)
-        self._selector = selectors.DefaultSelector()
-        self._selector.register(self._listener, selectors.EVENT_READ, self._accept_all)
+        self._selector = new_poller()
+        self._selector.register(self._listener, READ, self._accept_all)
         self._wake_r, self._wake_w = socket.socketpair()
         self._wake_r.setblocking(False)
         self._wake_w.setblocking(False)
-        self._selector.register(self._wake_r, selectors.EVENT_READ, self._drain_wakeups)
+        self._selector.register(self._wake_r, READ, self._drain_wakeups)
         # What the selector holds for each socket: a Connection, or a callable for the
         # listener and the wake-up pipe.
         self._callbacks: deque[Callable[[], None]] = deque()
@@ -137,11 +137,11 @@ class StoreServer:
         next_tick = time.monotonic() + TICK_S
         try:
             while not self._stopping.is_set():
-                for key, mask in self._selector.select(0 if self._callbacks else TICK_S):
-                    if isinstance(key.data, Connection):
-                        self._guarded(key.data, mask)
+                for data, mask in self._selector.poll(0 if self._callbacks else TICK_S):
+                    if isinstance(data, Connection):
+                        self._guarded(data, mask)
                     else:
-                        self._safely(key.data)
+                        self._safely(data)
                 self._run_callbacks()
                 now = time.monotonic()
                 if now >= next_tick:
@@ -171,9 +171,9 @@ class StoreServer:
         if (not conn.eof and not conn.closing and conn.close_deadline is None
                 and len(conn.lines) < MAX_PENDING_LINES
                 and conn.unsent_bytes() < MAX_UNSENT_BYTES):
-            want |= selectors.EVENT_READ
+            want |= READ
         if conn.pending_output():
-            want |= selectors.EVENT_WRITE
+            want |= WRITE
         if want == conn.interest:
             return
         if conn.interest == 0:
@@ -252,11 +252,11 @@ class StoreServer:
             self._close(conn)
 
     def _ready(self, conn: Connection, mask: int) -> None:
-        if mask & selectors.EVENT_WRITE:
+        if mask & WRITE:
             if conn.flush() and conn.close_deadline is not None:
                 self._close(conn)
                 return
-        if mask & selectors.EVENT_READ:
+        if mask & READ:
             self._read(conn)
         elif not mask:
             self._pump(conn)  # its op in the pool is done: on with its next lines
@@ -388,7 +388,7 @@ class StoreServer:
                 self.submit(job[2])
         if self._accept_paused_until and now >= self._accept_paused_until:
             self._accept_paused_until = 0.0
-            self._selector.register(self._listener, selectors.EVENT_READ, self._accept_all)
+            self._selector.register(self._listener, READ, self._accept_all)
         idle_s = self.limits.unauth_idle_s
         with self._count_lock:
             conns = list(self._connections)

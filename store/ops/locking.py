@@ -28,13 +28,15 @@ class LockOps:
         """One resource ("resource"), or several at once, all or none ("resources"); the
         reply carries the server's time, so a hire needs no separate `time`."""
         s = conn.session
-        resources = _resources(args)
-        leases = self.locks.acquire_all(resources, _ttl(args), s.id, s.username, s.terminal,
-                                        s.store_id)
-        now = {"now": to_wire(self.locks.clock.now())}
+        now = self.locks.clock.now()
+        leases = self.locks.acquire_all(_resources(args), _ttl(args), s.id, s.username,
+                                        s.terminal, s.store_id, now)
+        # A lease granted now has `since` == now: the same wire form serves both.
+        fresh = [lease.since_wire for lease in leases if lease.since == now]
+        stamp = {"now": fresh[0] if fresh else to_wire(now)}
         if "resources" in args:
-            return {"granted": True, "locks": [lease.describe() for lease in leases], **now}
-        return {"granted": True, **leases[0].describe(), **now}
+            return {"granted": True, "locks": [lease.describe() for lease in leases], **stamp}
+        return {"granted": True, **leases[0].describe(), **stamp}
 
     def renew(self, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
         lease = self.locks.renew(check_resource(args.get("resource")), _ttl(args),
@@ -80,7 +82,9 @@ def _resources(args: dict[str, Any]) -> list[str]:
 def _announcements(args: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     """"announce": a list of up to 50 {"event", "data"} inventory events, checked as
     `publish` checks one — all before anything is released."""
-    given = args.get("announce", [])
+    if "announce" not in args:
+        return []
+    given = args["announce"]
     if not isinstance(given, list) or len(given) > MAX_AT_ONCE or not all(
             isinstance(x, dict) for x in given):
         raise BadRequest(f"announce must be a list of at most {MAX_AT_ONCE} "
