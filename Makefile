@@ -42,6 +42,7 @@ db: setup
 database: db
 	@$(PY) main.py create-db --demo --if-missing
 	@$(PY) main.py migrate
+	@$(PY) main.py import sakila data/sakila
 
 server: database
 	@$(PY) -m dev.storeserver start

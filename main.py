@@ -3,6 +3,10 @@
     python main.py                 the clerk terminal (menu, toolbar, server clock)
     python main.py create-db       make the store database, its accounts and first admin
     python main.py migrate         bring an existing database up to this code's schema
+    python main.py import sakila DIR | customers|titles|copies FILE.csv
+    python main.py export customers|titles|copies FILE.csv
+    python main.py report NAME     a report as a table, CSV or JSON (report list: all names)
+    python main.py backup FILE     a consistent dump while clerks work; restore FILE
 """
 from __future__ import annotations
 
@@ -57,7 +61,45 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    help="if the database exists, say so and change nothing (for scripts)")
     m = sub.add_parser("migrate", help="apply this code's schema migrations to the database")
     _common(m, suppress=True)
+    _data_commands(sub)
     return p.parse_args(argv)
+
+
+def _data_commands(sub: Any) -> None:
+    """import, export, report, backup, restore: the admin's data in and out."""
+    i = sub.add_parser("import", help="import Sakila's CSVs as a store, or customers, titles "
+                       "or copies from a CSV file (all or nothing unless --skip-bad)")
+    _common(i, suppress=True)
+    i.add_argument("kind", choices=["sakila", "customers", "titles", "copies"])
+    i.add_argument("path", metavar="PATH", help="the Sakila CSV directory, or the CSV file")
+    i.add_argument("--skip-bad", action="store_true", help="write the good rows and put "
+                   "the bad ones in a rejects file (default: one bad row writes nothing)")
+    i.add_argument("--rejects", metavar="FILE", help="where --skip-bad writes the bad rows "
+                   "(default: PATH with .rejects.csv)")
+    e = sub.add_parser("export", help="write customers, titles or copies to a CSV file")
+    _common(e, suppress=True)
+    e.add_argument("kind", choices=["customers", "titles", "copies"])
+    e.add_argument("path", metavar="FILE", help="the CSV file to write ('-': standard output)")
+    r = sub.add_parser("report", help="one report as a table, CSV or JSON ('report list' "
+                       "names them all)")
+    _common(r, suppress=True)
+    r.add_argument("name", metavar="NAME", help="the report, or 'list'")
+    r.add_argument("--from", dest="start", metavar="YYYY-MM-DD", help="first day (default: "
+                   "depends on the report, usually today)")
+    r.add_argument("--to", dest="end", metavar="YYYY-MM-DD", help="last day, included")
+    r.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    r.add_argument("--limit", type=int, metavar="N", help="at most N rows where it applies")
+    r.add_argument("--min-balance", metavar="AMOUNT", help="balances: above this "
+                   "(default: the shop's blocking balance)")
+    b = sub.add_parser("backup", help="dump the database to FILE, consistent while clerks work")
+    _common(b, suppress=True)
+    b.add_argument("path", metavar="FILE")
+    s = sub.add_parser("restore", help="load a backup FILE into the database (refuses to go "
+                       "over newer data unless --force)")
+    _common(s, suppress=True)
+    s.add_argument("path", metavar="FILE")
+    s.add_argument("--force", action="store_true",
+                   help="restore even though the database holds data newer than the backup")
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
@@ -82,6 +124,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "migrate":
         from ui.cli import migrate
         return migrate(settings)
+    if args.command in ("import", "export"):
+        from ui import data_cli
+        return data_cli.run(settings, args)
+    if args.command == "report":
+        from ui import report_cli
+        return report_cli.run(settings, args)
+    if args.command in ("backup", "restore"):
+        from ui import backup_cli
+        return backup_cli.run(settings, args)
     from store.logs import setup_logging
     from ui.app import run_terminal
     setup_logging(settings.log_dir / "terminal.log", to_stderr=False)

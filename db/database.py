@@ -16,6 +16,7 @@ import random
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence, TypeVar
 
 from db.errors import CommitUnknown, Conflict, DbError, DbUnavailable, translate
@@ -41,6 +42,7 @@ class ConnectParams:
     database: str | None
     connect_timeout_s: float
     ssl_ca: str = ""
+    local_files: str = ""   # the one directory LOAD DATA LOCAL INFILE may read; "" for none
 
     @classmethod
     def from_settings(cls, s: DbSettings, role: str = "app") -> "ConnectParams":
@@ -83,6 +85,8 @@ def connect(params: ConnectParams, autocommit: bool = False) -> Any:
         kwargs["database"] = params.database
     if params.ssl_ca:
         kwargs.update(ssl_ca=params.ssl_ca, ssl_verify_cert=True)
+    if params.local_files:
+        kwargs["allow_local_infile_in_path"] = params.local_files
     try:
         return mc.connect(**kwargs)
     except mc.Error as e:
@@ -151,8 +155,12 @@ class Database:
         self._pool = Pool(lambda: connect(params), pool_size, pool_timeout_s)
 
     @classmethod
-    def for_app(cls, s: DbSettings, role: str = "app") -> "Database":
-        return cls(ConnectParams.from_settings(s, role), s.pool_size, s.pool_timeout_s)
+    def for_app(cls, s: DbSettings, role: str = "app",
+                local_files: Path | None = None) -> "Database":
+        params = ConnectParams.from_settings(s, role)
+        if local_files is not None:
+            params = replace(params, local_files=str(local_files))
+        return cls(params, s.pool_size, s.pool_timeout_s)
 
     @contextmanager
     def transaction(self) -> Iterator[Tx]:

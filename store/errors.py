@@ -117,6 +117,12 @@ class OutcomeUnknown(StoreError):
     code = "OUTCOME_UNKNOWN"
 
 
+class BackupFailed(StoreError):
+    """A backup or restore tool (mariadb-dump, the mariadb client) is missing or failed;
+    the message has what it said."""
+    code = "BACKUP_FAILED"
+
+
 class Busy(StoreError):
     """Too many at once (connections, or a conflict that outlasted its retries)."""
     code = "BUSY"

@@ -14,6 +14,7 @@ from store.holds import Holds
 from store.leases import LeaseKeeper
 from store.payments import Payments
 from store.receipts import Receipts
+from store.reports import Reports
 from store.returns import Returns
 from store.shop import ShopSettings
 from store.stores import StoreInfo, Stores
@@ -49,6 +50,7 @@ class TerminalServices:
     _database: Database
     customers: Customers
     desk: Desk
+    reports: Reports
 
     def home_store(self) -> StoreInfo:
         """The store this terminal serves: the logged-in clerk's, else the configured one.
@@ -81,4 +83,5 @@ def open_terminal_services(settings: Settings) -> TerminalServices:
     return TerminalServices(settings, client, leases, counter, shop, stores,
                             Videos(database, counter), database,
                             customers=Customers(database, counter),
-                            desk=open_desk(database, counter, shop, stores))
+                            desk=open_desk(database, counter, shop, stores),
+                            reports=Reports(database))

@@ -93,6 +93,21 @@ def demo_db(private_mariadb: None) -> Iterator[Settings]:
     drop_database(settings)
 
 
+SAKILA_DIR = ROOT / "data" / "sakila"
+
+
+@pytest.fixture(scope="session")
+def sakila_db(private_mariadb: None) -> Iterator[Settings]:
+    """One database with Sakila imported as `python main.py import sakila` does it, shared
+    by the tests that only read it."""
+    name = new_db_name("sakila")
+    settings, _ = create_test_db(name)
+    done = run_main("import", "sakila", str(SAKILA_DIR), "--db-name", name)
+    assert done.returncode == 0, done.stderr
+    yield settings
+    drop_database(settings)
+
+
 def make_staff(settings: Settings, username: str, role: str = "clerk", store_id: int = 1,
                password: str = STAFF_PASSWORD) -> int:
     """A staff account made directly in the database, with a cheap scrypt cost so tests

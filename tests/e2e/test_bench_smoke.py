@@ -30,3 +30,11 @@ def test_the_hire_bench_runs_and_prints_its_figures_and_ratios(private_mariadb):
                    "double hires (both ways, all runs)", "customers search", "titles search"):
         assert figure in out, out
     assert out.count("ratio of p95") == 2
+
+
+def test_the_import_bench_runs_and_prints_its_figures_and_ratios(private_mariadb):
+    out = run_bench("bench/import_bench.py", "--rows", "300")
+    for figure in ("bare LOAD DATA customers", "import customers", "import copies",
+                   "import customers peak RSS", "import copies peak RSS"):
+        assert figure in out, out
+    assert out.count("ratio to bare") == 2

@@ -13,7 +13,8 @@ from tests.conftest import ADMIN_PASSWORD, new_db_name, run_main, settings_for
 TABLES = {"stores", "staff", "customers", "titles", "copies", "hires", "charges", "payments",
           "holds", "sessions", "audit_log", "settings", "schema_version",
           "messages", "message_reads",  # from migration 0002
-          "receipts"}                   # from migration 0003
+          "receipts",                   # from migration 0003
+          "import_keys", "import_stages"}  # from migration 0005
 
 
 def admin_db(settings):
