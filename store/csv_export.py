@@ -11,8 +11,7 @@ from __future__ import annotations
 import csv
 import os
 import tempfile
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -25,13 +24,12 @@ PAGE = 5000
 
 
 def csv_text(value: Any) -> str:
+    """A value as an import reads it back: empty for none, times to the second (UTC)."""
     if value is None:
         return ""
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M:%S")
-    if isinstance(value, (date, Decimal)):
-        return str(value)
-    return str(value)
+    return str(value)     # dates as YYYY-MM-DD, money as 2.99
 
 
 def export_rows(database: Database, kind: str, out: TextIO, store_id: int | None) -> int:

@@ -112,12 +112,11 @@ class SakilaImport:
         return self.report
 
     def _stage(self, tx: Tx, name: str, step: Callable[[Tx], tuple[int, str]]) -> Stage:
-        if name != "dates":
-            self.shift = int(get_setting(tx, SHIFT_SETTING) or 0)
+        recorded = get_setting(tx, SHIFT_SETTING)   # by the dates stage, this run or before
+        if recorded is not None:
+            self.shift = int(recorded)
         done = sql.stage_done(tx, SOURCE, name)
         if done is not None:
-            if name == "dates":
-                self.shift = int(get_setting(tx, SHIFT_SETTING) or 0)
             return Stage(name, int(done["rows_added"]), f"done {done['finished_at']:%Y-%m-%d}",
                          skipped=True)
         self.progress(f"importing {name} ...")
