@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -31,6 +32,8 @@ T = TypeVar("T")
 CHARSET, COLLATION = "utf8mb4", "utf8mb4_unicode_ci"
 SQL_MODE = "TRADITIONAL,ONLY_FULL_GROUP_BY"
 RETRY_ATTEMPTS = 4
+_first_connection = threading.Event()
+_first_connection_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -88,7 +91,17 @@ def connect(params: ConnectParams, autocommit: bool = False) -> Any:
     if params.local_files:
         kwargs["allow_local_infile_in_path"] = params.local_files
     try:
-        return mc.connect(**kwargs)
+        if _first_connection.is_set():
+            return mc.connect(**kwargs)
+        # The client library loads its authentication plugin on the first connection, and
+        # not safely from several threads at once: a burst of first connections (a store
+        # server's first logins) failed now and then with "Authentication plugin
+        # 'mysql_native_password' cannot be loaded: not initialized". One at a time until
+        # one has succeeded; never after.
+        with _first_connection_lock:
+            conn = mc.connect(**kwargs)
+            _first_connection.set()
+            return conn
     except mc.Error as e:
         raise translate(e) from None
 
