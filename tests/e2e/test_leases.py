@@ -98,6 +98,9 @@ def test_holding_takes_all_or_none_and_gives_them_back(server, clerk):
             assert keeper.held() == ["copy:505", "customer:5"]
             assert mgr.error("lock.acquire", {"resource": "customer:5"}) == "LOCKED"
         assert keeper.held() == []
+        # The release is sent without waiting for its answer; a request after it on the
+        # same connection is answered only once the server has done the release.
+        keeper.client.request("ping")
         assert mgr.result("lock.acquire", {"resource": "customer:5"})["granted"]
 
 
