@@ -29,10 +29,8 @@ from __future__ import annotations
 import argparse
 import csv
 import multiprocessing as mp
-import os
 import queue
 import random
-import secrets
 import statistics
 import sys
 import time
@@ -357,20 +355,14 @@ def main() -> None:
     args = p.parse_args()
 
     from bench.server_bench import start_store_server
+    from bench.common import bench_database, machine_line
     from db.create import drop_database
-    from db.settings import load_settings
-    from store.setup import create_store_database
-    import mysql.connector
-    db_name = f"vshire_{os.getpid()}"
-    settings = load_settings({"db.name": db_name})
-    create_store_database(settings, "admin", secrets.token_urlsafe(12), store_name="Bench")
-    settings = load_settings({"db.name": db_name})
+    settings = bench_database("vshire")
+    db_name = settings.db.name
     server, port = start_store_server(db_name)
     try:
         copies, customers = seed_counter(settings, args.clerks, args.copies)
-        print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, "
-              f"mysql-connector {mysql.connector.__version__} (C extension: "
-              f"{mysql.connector.HAVE_CEXT}); {args.clerks} clerks on {args.copies} copies, "
+        print(f"{machine_line()}; {args.clerks} clerks on {args.copies} copies, "
               f"{args.seconds:g} s a run, runs bare-managers-managers-bare twice", flush=True)
         runs: dict[str, list[dict[str, float]]] = {"bare": [], "managers": []}
         for way in ("bare", "managers", "managers", "bare") * 2:  # drift cancels out

@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import csv
 import os
-import secrets
 import subprocess
 import sys
 import tempfile
@@ -132,18 +131,12 @@ def main() -> None:
     p.add_argument("--runs", type=int, default=1)
     args = p.parse_args()
 
+    from bench.common import bench_database, machine_line
     from db.create import drop_database
-    from db.settings import load_settings
-    from store.setup import create_store_database
-    import mysql.connector
-    db_name = f"vsimp_{os.getpid()}"
-    settings = load_settings({"db.name": db_name})
-    create_store_database(settings, "admin", secrets.token_urlsafe(12), store_name="Bench")
-    settings = load_settings({"db.name": db_name})
+    settings = bench_database("vsimp")
+    db_name = settings.db.name
     titles = max(1, args.rows // COPIES_PER_TITLE)
-    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, "
-          f"mysql-connector {mysql.connector.__version__} (C extension: "
-          f"{mysql.connector.HAVE_CEXT}); {args.rows:,} rows a file, {args.runs} run(s)",
+    print(f"{machine_line()}; {args.rows:,} rows a file, {args.runs} run(s)",
           flush=True)
     try:
         with tempfile.TemporaryDirectory(prefix="vsbench-import-") as tmp:

@@ -136,14 +136,6 @@ def fill_store_address(tx: Tx, store_id: int, address: str) -> None:
                (address, store_id))
 
 
-def insert_staff_member(tx: Tx, store_id: int, username: str, full_name: str, email: str,
-                        password_hash: str, role: str, active: bool, now: datetime) -> int:
-    return tx.insert(
-        "INSERT INTO staff (store_id, username, full_name, email, password_hash, role, "
-        "active, created_at, updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
-        (store_id, username, full_name, email, password_hash, role, active, now, now))
-
-
 def copy_stores(tx: Tx, source: str) -> dict[int, int]:
     """copy id -> store id of the copies an import of `source` made."""
     return {int(r["id"]): int(r["store_id"]) for r in tx.all(

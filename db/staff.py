@@ -11,11 +11,11 @@ _COLUMNS = ("id, store_id, username, full_name, password_hash, role, active, fai
 
 
 def insert_staff(tx: Tx, store_id: int, username: str, full_name: str, password_hash: str,
-                 role: str, now: datetime) -> int:
+                 role: str, now: datetime, email: str = "", active: bool = True) -> int:
     return tx.insert(
-        "INSERT INTO staff (store_id, username, full_name, password_hash, role, created_at, "
-        "updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s)",
-        (store_id, username, full_name, password_hash, role, now, now))
+        "INSERT INTO staff (store_id, username, full_name, email, password_hash, role, active, "
+        "created_at, updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+        (store_id, username, full_name, email, password_hash, role, active, now, now))
 
 
 def get_by_username(tx: Tx, username: str, for_update: bool = False) -> dict[str, Any] | None:

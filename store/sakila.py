@@ -25,6 +25,7 @@ from db import imports as sql
 from db.audit import insert_audit
 from db.database import Database, Tx
 from db.shop_settings import get_setting
+from db.staff import insert_staff
 from store import codes
 from store.errors import ValidationError
 from store.passwords import hash_password
@@ -170,9 +171,9 @@ class SakilaImport:
             username = staff_username(row["username"], store_id, taken)
             password, password_hash = passwords[staff_id]
             full_name = f"{row['first_name']} {row['last_name']}".strip()
-            new_id = sql.insert_staff_member(tx, store_id, username, full_name,
-                                             email_or_none(row["email"]) or "", password_hash,
-                                             "manager", row["active"] == "1", self.now)
+            new_id = insert_staff(tx, store_id, username, full_name, password_hash, "manager",
+                                  self.now, email=email_or_none(row["email"]) or "",
+                                  active=row["active"] == "1")
             taken.add(username)
             pairs.append((staff_id, new_id))
             self.report.logins.append(Login(username, "manager", password))
