@@ -25,10 +25,12 @@ class Tmux:
     def __init__(self, *args: str, env: dict[str, str] | None = None):
         self.socket = f"vst-{uuid.uuid4().hex[:10]}"
         full_env = {**os.environ, **(env or {})}
-        exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in full_env.items()
-                           if k.startswith(("VIDEOSTORE_", "XDG_", "HOME", "PATH", "LANG")))
+        passed = {k: v for k, v in full_env.items()
+                  if k.startswith(("VIDEOSTORE_", "XDG_", "HOME", "PATH", "LANG", "NO_COLOR"))}
+        exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in passed.items())
+        term = (env or {}).get("TERM", "xterm-256color")   # a test may ask for a dumb one
         # The shell prints the exit status: tmux can report a dead pane before it knows it.
-        command = (f"cd {shlex.quote(str(ROOT))} && env {exports} TERM=xterm-256color "
+        command = (f"cd {shlex.quote(str(ROOT))} && env {exports} TERM={shlex.quote(term)} "
                    f"{shlex.quote(sys.executable)} main.py {' '.join(map(shlex.quote, args))}"
                    f"; echo EXIT-STATUS=$?")
         self._tmux("new-session", "-d", "-x", str(WIDTH), "-y", str(HEIGHT), "-s", "t", command)
@@ -43,6 +45,10 @@ class Tmux:
 
     def screen(self) -> str:
         return self._tmux("capture-pane", "-p", "-t", "t")
+
+    def screen_with_colour(self) -> str:
+        """The screen with its colour and attribute escapes (tmux's own rendering of them)."""
+        return self._tmux("capture-pane", "-p", "-e", "-t", "t")
 
     def wait_for(self, text: str, timeout_s: float = 15.0) -> str:
         deadline = time.monotonic() + timeout_s

@@ -27,7 +27,7 @@ from store.errors import DatabaseMissing, StoreError
 from store.services import TerminalServices, open_terminal_services
 from store.setup import database_exists
 from store.stores import StoreInfo
-from ui import cli
+from ui import cli, colour
 from ui.login import login_screen
 from ui.menu import HELP, HELP_TEXT, QUIT, menu_key_bindings, menu_text
 from ui.messages import error_line, notice_line
@@ -51,6 +51,7 @@ HOUSEKEEPING_S = 300.0  # how often a terminal passes on expired holds
 class TerminalApp:
     def __init__(self, settings: Settings, reload_settings: Callable[[], Settings]):
         self.settings = settings
+        self.colour = colour.wanted()  # decided once, before patch_stdout wraps stdout
         self._reload_settings = reload_settings
         self.services: TerminalServices = open_terminal_services(settings)
         self.store: StoreInfo | None = None
@@ -64,7 +65,7 @@ class TerminalApp:
         self._event_work: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
 
     def say(self, text: str) -> None:
-        print_formatted_text(text)
+        print_formatted_text(colour.for_terminal(text))
 
     def prompt(self, message: str, *, is_password: bool = False, default: str = "",
                completer: Completer | None = None,

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from store.customer_rules import age_on
 from store.customers import CustomerView
+from ui.colour import paint, paint_rows
 from ui.tables import DATE_TIME, format_money, format_moment, format_table, zone
 
 
-def describe(view: CustomerView, tz_name: str) -> str:
-    """A customer's page: who they are, what they have out, their holds and balance."""
+def describe(view: CustomerView, tz_name: str, colour: bool = False) -> str:
+    """A customer's page: who they are, what they have out, their holds and balance.
+    With `colour`, overdue copies are red, and so are what they owe and an inactive card."""
     c = view.customer
-    status = "active" if c.active else "INACTIVE (cannot hire)"
+    status = "active" if c.active else paint("INACTIVE (cannot hire)", "overdue", colour)
     lines = [f"{c.name} · card {c.card_number} · home store {c.store_name} · {status}"]
     born = ""
     if c.date_of_birth:
@@ -24,14 +26,17 @@ def describe(view: CustomerView, tz_name: str) -> str:
                                     c.country) if x)
     if address:
         lines.append("  " + address)
-    lines.append("  " + balance_line(view))
+    lines.append("  " + paint(balance_line(view), "overdue" if view.balance > 0 else "ok",
+                              colour))
     if view.open_hires:
+        late = [h.overdue(view.as_of) for h in view.open_hires]
         lines.append(f"Out now ({len(view.open_hires)}):")
-        lines.append(indent(format_table(
+        lines.append(indent(paint_rows(format_table(
             ["Title", "Copy", "Format", "Store", "Hired", "Due back", ""],
             [[h.title, h.copy_id, h.format, h.store_name, format_moment(h.hired_at, tz_name),
-              format_moment(h.due_at, tz_name, DATE_TIME),
-              "OVERDUE" if h.overdue(view.as_of) else ""] for h in view.open_hires])))
+              format_moment(h.due_at, tz_name, DATE_TIME), "OVERDUE" if overdue else ""]
+             for h, overdue in zip(view.open_hires, late)]),
+            ["overdue" if overdue else None for overdue in late], colour)))
     else:
         lines.append("Nothing out now.")
     if view.holds:

@@ -28,6 +28,7 @@ from store.customers import Customer
 from store.errors import StoreError, ValidationError
 from store.services import TerminalServices
 from ui import account
+from ui.colour import terminal_colour
 from ui.customer_page import describe
 from ui.forms import Asker, ask, cancel_keys, yes_no
 from ui.hire import hire_to
@@ -109,7 +110,7 @@ def open_customer(t: Terminal, customer_id: int) -> None:
     (when we can) meanwhile."""
     customers = t.services.customers
     view = customers.view(customer_id)
-    t.say(describe(view, t.timezone()))
+    t.say(describe(view, t.timezone(), terminal_colour(t)))
     resource = view.customer.resource
     held = hold_shown(t, resource, "this customer")
 
@@ -166,7 +167,8 @@ def show_again(t: Terminal, customer_id: int, heading: str) -> None:
     except StoreError as e:
         t.say(error_line(e))
         return
-    t.say((heading + "\n" if heading else "") + describe(view, t.timezone()))
+    t.say((heading + "\n" if heading else "")
+          + describe(view, t.timezone(), terminal_colour(t)))
 
 
 # --- register, edit, deactivate -----------------------------------------------------------

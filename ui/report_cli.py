@@ -21,8 +21,11 @@ from store.errors import StoreError, ValidationError
 from store.money import parse_amount
 from store.reports import (REPORTS, Report, ReportQuery, check_query, opened, parse_day,
                            report_spec)
+from ui.colour import paint_rows
 from ui.messages import error_line
 from ui.tables import DATE_TIME, format_table
+
+ROW_STATUS = {"overdue": "overdue", "balances": "overdue", "due-today": "warn"}
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
@@ -90,14 +93,19 @@ def render(report: Report, fmt: str) -> str:
     return report_text(report) + "\n"
 
 
-def report_text(report: Report) -> str:
-    """The title, the rows as a table (or that there are none) and the note, if any."""
+def report_text(report: Report, colour: bool = False) -> str:
+    """The title, the rows as a table (or that there are none) and the note, if any. With
+    `colour` (the terminal's Reports screen), rows that need chasing are painted: overdue
+    hires and balances owed red, copies due back today yellow."""
     if not report.rows:
         return f"{report.title}: none."
     table = format_table(report.headers, [[_cell(v, c.kind) for v, c in zip(row,
                                                                              report.columns)]
                                           for row in report.rows],
                          money_columns=report.money_columns)
+    status = ROW_STATUS.get(report.name)
+    if status:
+        table = paint_rows(table, [status] * len(report.rows), colour)
     return "\n".join(x for x in (report.title, table, report.note) if x)
 
 

@@ -13,8 +13,10 @@ from store.clock import zone
 from store.errors import ValidationError
 from store.money import parse_amount
 from store.reports import REPORTS, ReportQuery, parse_day
+from ui.colour import terminal_colour
 from ui.forms import Asker, ask
 from ui.messages import error_line
+from ui.pager import show_paged
 from ui.report_cli import report_text
 from ui.submenu import Entry, allowed_entries, submenu
 from ui.tables import DATE_TIME, format_moment, format_money, format_table
@@ -41,9 +43,9 @@ def takings(t: Terminal) -> None:
     if not rows:
         t.say(f"Nothing was taken on {day.isoformat()}.")
         return
-    t.say(format_table(["Clerk", "Kind", "Payments", "Amount"],
-                       [[r["clerk"], r["kind"], r["payments"], r["amount"]] for r in rows],
-                       money_columns=("Amount",)))
+    show_paged(t, format_table(["Clerk", "Kind", "Payments", "Amount"],
+                               [[r["clerk"], r["kind"], r["payments"], r["amount"]]
+                                for r in rows], money_columns=("Amount",)))
     total = sum(r["amount"] for r in rows)
     t.say(f"Taken on {day.isoformat()}: {format_money(total)}.")
 
@@ -59,9 +61,10 @@ def hold_shelf(t: Terminal) -> None:
     if not shelf:
         t.say("No copies are set aside for holds.")
         return
-    t.say(format_table(["Copy", "Title", "For", "Phone", "Waits until"],
-                       [[h.copy_id, h.title, h.customer, h.phone,
-                         format_moment(h.expires_at, t.timezone(), DATE_TIME)] for h in shelf]))
+    show_paged(t, format_table(["Copy", "Title", "For", "Phone", "Waits until"],
+                               [[h.copy_id, h.title, h.customer, h.phone,
+                                 format_moment(h.expires_at, t.timezone(), DATE_TIME)]
+                                for h in shelf]))
 
 
 def show_report(t: Terminal, name: str) -> None:
@@ -84,7 +87,7 @@ def show_report(t: Terminal, name: str) -> None:
         min_balance = _ask_amount(t, "Owing more than", t.services.shop.rules().blocking_balance)
     report = t.services.reports.run(
         name, now, ReportQuery(store_id, start, end, None, min_balance))
-    t.say(report_text(report))
+    show_paged(t, report_text(report, terminal_colour(t)))
 
 
 def _which_store(t: Terminal, home: int) -> int | None:

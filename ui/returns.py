@@ -9,6 +9,7 @@ from store import roles
 from store.customers import Customer
 from store.errors import StoreError
 from store.returns import CONDITIONS, ReturnQuote, ReturnResult
+from ui.colour import paint, paint_rows, terminal_colour
 from ui.forms import Asker, ask, cancel_keys, choose, yes_no
 from ui.messages import error_line
 from ui.pick import pick_customer
@@ -62,13 +63,15 @@ def _one_return(terminal: Terminal) -> bool:
             continue
         refs.append(text)
         line = quote.lines[-1]
-        terminal.say(f"  {line.copy_id}  {line.title} · {quote.customer} · {_lateness(line)}")
+        terminal.say(f"  {line.copy_id}  {line.title} · {quote.customer} · "
+                     + paint(_lateness(line), "overdue" if line.days_late else "ok",
+                             terminal_colour(terminal)))
     if not refs or quote is None:
         return False
     condition = choose(terminal, "Condition", CONDITIONS, default="ok")
     if condition != "ok":
         quote = returns.quote(refs, condition)
-    terminal.say(quote_table(quote))
+    terminal.say(quote_table(quote, terminal_colour(terminal)))
     pay_now = quote.total > 0 and yes_no(terminal, f"Paid now ({format_money(quote.total)})?")
     if not yes_no(terminal, f"Take back {len(refs)} cop{'y' if len(refs) == 1 else 'ies'} "
                             f"from {quote.customer}?"):
@@ -99,7 +102,7 @@ def return_all_for(terminal: Terminal, customer: Customer) -> None:
     except StoreError as e:
         terminal.say(error_line(e))
         return
-    terminal.say(quote_table(quote))
+    terminal.say(quote_table(quote, terminal_colour(terminal)))
     pay_now = quote.total > 0 and yes_no(terminal, f"Paid now ({format_money(quote.total)})?")
     if not yes_no(terminal, f"Take back all {len(quote.lines)} from {customer.name}?"):
         terminal.say("Nothing was returned.")
@@ -155,11 +158,13 @@ def _lateness(line: Any) -> str:
     return "on time"
 
 
-def quote_table(quote: ReturnQuote) -> str:
+def quote_table(quote: ReturnQuote, colour: bool = False) -> str:
+    """The copies to take back and their charges; with `colour`, late ones in red."""
     rows = [[x.copy_id, x.title, x.condition, x.days_late,
              sum(x.charges.values()) if x.charges else 0] for x in quote.lines]
-    table = format_table(["Copy", "Title", "Condition", "Days late", "Charge"], rows,
-                         money_columns=("Charge",))
+    table = paint_rows(format_table(["Copy", "Title", "Condition", "Days late", "Charge"], rows,
+                                    money_columns=("Charge",)),
+                       ["overdue" if x.days_late else None for x in quote.lines], colour)
     return (f"── To take back from {quote.customer} ──\n{table}\n"
             f"To charge {format_money(quote.total)}; {quote.customer} owes "
             f"{format_money(quote.balance)} before this return.")
