@@ -51,6 +51,7 @@ class DbSettings:
 class ServerSettings:
     host: str
     port: int
+    store_id: int
     max_line_bytes: int
     max_connections: int
     max_per_address: int

@@ -42,7 +42,8 @@ def build_server(settings: Settings, test_clock: bool = False) -> StoreServer:
     def connection_count() -> int:
         return server.connection_count() if server else 0
 
-    sessions = SessionService(database, clock, timedelta(seconds=settings.server.session_idle_s))
+    sessions = SessionService(database, clock, timedelta(seconds=settings.server.session_idle_s),
+                              store_id=settings.server.store_id)
     locks = LockService(clock)
     hub = EventHub()
 

@@ -30,9 +30,9 @@ from db import sessions as sql
 from db import shop_settings
 from db import staff as staff_sql
 from db.database import Database
-from store import auth, totp, unit
+from store import auth, roles, totp, unit
 from store.clock import Clock, to_wire, utc
-from store.errors import AccountLocked, OtpRequired, RateLimited, Unauthenticated
+from store.errors import AccountLocked, Forbidden, OtpRequired, RateLimited, Unauthenticated
 from store.passwords import hash_password, verify_password
 
 log = logging.getLogger(__name__)
@@ -74,11 +74,15 @@ class Session:
 
 class SessionService:
     def __init__(self, database: Database, clock: Clock, idle: timedelta,
-                 wall: Callable[[], datetime] = lambda: datetime.now(timezone.utc)):
+                 wall: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+                 store_id: int = 0):
         # Two clocks: the store's (lockouts and two-factor codes follow it, so a test clock
         # moves them) and the wall's, for activity — moving a test clock forward to make a
         # hire overdue must not log every clerk out. In a shop the two are the same.
         self.database, self.clock, self.wall, self.idle = database, clock, wall, idle
+        # The shop this server serves (server.store_id); 0: every store's staff. One server
+        # per shop keeps a shop's locks and events in one place (docs/scaling.md).
+        self.store_id = store_id
         self._live: dict[int, Session] = {}
         self._lock = threading.Lock()
         # Told (session id, reason) whenever a session ends; the server wires it to events.
@@ -139,6 +143,7 @@ class SessionService:
             step = totp.verify(row["totp_secret"], code, now.timestamp())
             if step is None or not self.claim_otp_step(row["id"], step):
                 self._fail(row, now, OTP_FAILED)
+        self._require_this_store(row["username"], row["role"], row["store_id"])
         token = auth.new_token()
         seen = self.wall()
 
@@ -191,6 +196,15 @@ class SessionService:
                         auth.MAX_FAILED_LOGINS)
         raise Unauthenticated(LOGIN_FAILED)
 
+    def _require_this_store(self, username: str, role: str, store_id: int) -> None:
+        """Forbidden for staff of another shop than the one this server serves (the chain's
+        admins excepted): their locks and events belong to their own shop's server. Asked
+        only once the password is right, so it tells a stranger nothing."""
+        if self.store_id and store_id != self.store_id and role != roles.ADMIN:
+            raise Forbidden(f"this store server serves store {self.store_id}; {username} "
+                            f"works at store {store_id}: log in at that store's server",
+                            {"store_id": self.store_id, "staff_store_id": store_id})
+
     def _verify(self, password: str, stored: str) -> bool:
         with self._kdf_slots:
             return verify_password(password, stored)
@@ -202,6 +216,7 @@ class SessionService:
         row = unit.run(self.database, lambda tx: sql.get_live_by_token(tx, auth.token_hash(token)))
         if row is None:
             raise Unauthenticated("that session has ended; log in again")
+        self._require_this_store(row["username"], row["role"], row["store_id"])
         with self._lock:
             session = self._live.get(row["id"])
         if session is None:
