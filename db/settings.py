@@ -74,11 +74,8 @@ class Settings:
     server: ServerSettings
     terminal: TerminalSettings
     var_dir: Path
+    log_dir: Path
     warnings: tuple[str, ...] = field(default=())
-
-    @property
-    def log_dir(self) -> Path:
-        return self.var_dir / "log"
 
     @property
     def secrets_dir(self) -> Path:
@@ -207,7 +204,9 @@ def _fill_saved_credentials(values: dict) -> None:
 
 def _build(values: dict, warnings: tuple[str, ...]) -> Settings:
     sections = {name: cls(**values[name]) for name, cls in _SECTIONS.items()}
-    return Settings(var_dir=_var_dir(values), warnings=warnings, **sections)
+    var_dir = _var_dir(values)
+    log_dir = Path(values["paths"]["log_dir"]) if values["paths"]["log_dir"] else var_dir / "log"
+    return Settings(var_dir=var_dir, log_dir=log_dir, warnings=warnings, **sections)
 
 
 def save_credentials(settings: Settings, db_name: str, accounts: Mapping[str, str]) -> Path:

@@ -84,3 +84,9 @@ def test_saved_credentials_fill_only_what_nothing_else_set(tmp_path):
     assert s.db.password == "from-env"
     other = load_settings(env=env_with(tmp_path, VIDEOSTORE_DB_NAME="shop3"))
     assert other.db.password == ""  # another database's passwords are not borrowed
+
+
+def test_logs_go_under_the_var_dir_unless_log_dir_says_elsewhere(tmp_path):
+    assert load_settings(env=env_with(tmp_path)).log_dir == tmp_path / "var" / "log"
+    env = env_with(tmp_path, VIDEOSTORE_PATHS_LOG_DIR=str(tmp_path / "logs"))
+    assert load_settings(env=env).log_dir == tmp_path / "logs"
