@@ -21,6 +21,7 @@ ENV_HELP = """environment (flags win over these, these over config files):
   VIDEOSTORE_DB_USER, VIDEOSTORE_DB_PASSWORD        the application's database account
   VIDEOSTORE_DB_ROOT_USER, VIDEOSTORE_DB_ROOT_PASSWORD   superuser, for create-db only
   VIDEOSTORE_SERVER=host:port                       the store server
+  VIDEOSTORE_SERVER_TLS_CA=FILE                     speak TLS to it, trusting this CA
   VIDEOSTORE_CONFIG=FILE                            a TOML file read over the others
   VIDEOSTORE_ADMIN_PASSWORD                         create-db: the first admin's password
 config files: db/defaults.toml lists every setting; see README.md, Configuration."""
@@ -37,6 +38,9 @@ def _common(parser: argparse.ArgumentParser, suppress: bool) -> None:
                         help="the store server (default 127.0.0.1:5555)")
     parser.add_argument("--store", type=int, default=default, metavar="N",
                         help="the store this terminal serves (default 1)")
+    parser.add_argument("--tls-ca", default=default, metavar="FILE",
+                        help="speak TLS to the store server, trusting this CA file "
+                        "(server.tls_ca; `python -m dev.tls make DIR` makes one)")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -103,7 +107,8 @@ def _data_commands(sub: Any) -> None:
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
-    flags: dict[str, Any] = {"db.name": args.db_name, "terminal.store_id": args.store}
+    flags: dict[str, Any] = {"db.name": args.db_name, "terminal.store_id": args.store,
+                             "server.tls_ca": args.tls_ca}
     if args.server:
         host, _, port = args.server.rpartition(":")
         flags.update({"server.host": host or None, "server.port": port or None})

@@ -1,6 +1,7 @@
 """The store server: the shop's clock, sessions, locks and events, over TCP.
 
     python server.py [--host H] [--port P] [--test-clock] [--config FILE] [--db-name NAME]
+                     [--tls-cert FILE --tls-key FILE]
 """
 from __future__ import annotations
 
@@ -24,6 +25,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--port", type=int, help="port to listen on (default 5555; 0 picks a free one)")
     p.add_argument("--db-name", help="the store database (default videostore; VIDEOSTORE_DB_NAME)")
     p.add_argument("--config", help="a TOML file read over the others (VIDEOSTORE_CONFIG)")
+    p.add_argument("--tls-cert", metavar="FILE", help="speak only TLS, with this PEM "
+                   "certificate (and --tls-key); server.tls_cert")
+    p.add_argument("--tls-key", metavar="FILE", help="the certificate's PEM private key; "
+                   "server.tls_key")
     p.add_argument("--test-clock", action="store_true",
                    help="accept clock.advance so tests can move time forward; never in a shop")
     return p.parse_args(argv)
@@ -33,6 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         settings = load_settings({"server.host": args.host, "server.port": args.port,
+                                  "server.tls_cert": args.tls_cert, "server.tls_key": args.tls_key,
                                   "db.name": args.db_name}, config_file=args.config)
     except ConfigError as e:
         print(f"error: {e}", file=sys.stderr)
@@ -48,6 +54,9 @@ def main(argv: list[str] | None = None) -> int:
         reason = "is already in use (another store server?)" if e.errno == errno.EADDRINUSE else f"failed: {e.strerror}"
         print(f"error: listening on {where} {reason}. Choose another with --port.", file=sys.stderr)
         return 1
+    except ConfigError as e:
+        print(f"error: TLS: {e}", file=sys.stderr)
+        return 2
     if args.test_clock:
         log.warning("test clock on: any client may move time forward")
     host, port = server.address

@@ -60,6 +60,9 @@ class ServerSettings:
     request_burst: float
     shutdown_grace_s: float
     session_idle_s: int
+    tls_cert: str
+    tls_key: str
+    tls_ca: str
 
 
 @dataclass(frozen=True)

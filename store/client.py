@@ -16,6 +16,11 @@ server restarted; `on_resumed` then gets the server's answer, whose "locks" say 
 session's locks survived (store/leases.py checks them). When the server says the session has
 ended (logout elsewhere, expiry, an admin), `user` becomes None and `on_session_lost` is
 told why.
+
+With `tls_ca` (the shop's CA file, server.tls_ca) the link speaks TLS (store/tls.py) and
+checks the server's certificate against that CA and `host`. A TLS failure is one line in
+`last_error` (so in every ServerUnavailable), and the link keeps retrying as for a server
+that is down: a fixed CA file or server is picked up on the next attempt.
 """
 from __future__ import annotations
 
@@ -59,8 +64,9 @@ class StoreClient:
     def __init__(self, host: str, port: int, timeout_s: float = 5.0,
                  on_event: Callable[[str, dict[str, Any]], None] | None = None,
                  on_state: Callable[[LinkState], None] | None = None,
-                 on_session_lost: Callable[[str], None] | None = None):
+                 on_session_lost: Callable[[str], None] | None = None, tls_ca: str = ""):
         self.host, self.port, self.timeout_s = host, port, timeout_s
+        self.tls_ca = tls_ca
         self.on_event = on_event
         self._on_state = on_state
         self.on_session_lost = on_session_lost
@@ -74,7 +80,7 @@ class StoreClient:
         self._ids = itertools.count(1)
         self._pending: dict[int, _Pending] = {}
         self._lock = threading.Lock()  # guards _pending and _sock
-        self._sock: socket.socket | None = None
+        self._sock: Any = None  # the socket, or a store.tls.TlsChannel over it
         self._closed = threading.Event()
         self._offset = timedelta(0)
         self._synced = False
@@ -219,11 +225,16 @@ class StoreClient:
         except OSError as e:
             self.last_error = e.strerror or str(e)
             return None
-        sock.settimeout(None)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        link: Any = sock
+        if self.tls_ca:
+            link = self._start_tls(sock)
+            if link is None:
+                return None
+        sock.settimeout(None)
         with self._lock:
-            self._sock = sock
-        reader = threading.Thread(target=self._read, args=(sock,), name="store-reader",
+            self._sock = link
+        reader = threading.Thread(target=self._read, args=(link,), name="store-reader",
                                   daemon=True)
         reader.start()
         self._set_state(LinkState.AUTHENTICATING)
@@ -239,6 +250,19 @@ class StoreClient:
         self.last_error = ""
         self._set_state(LinkState.CONNECTED)
         return reader
+
+    def _start_tls(self, sock: socket.socket) -> Any:
+        """The handshake, within the connect timeout; None (the reason in last_error)
+        when it fails."""
+        from store import tls
+        try:
+            return tls.connect(sock, self.tls_ca, self.host)
+        except tls.TlsFailed as e:
+            if str(e) != self.last_error:  # once, not at every retry
+                log.warning("link to %s: %s", self.address, e)
+            self.last_error = str(e)
+            sock.close()
+            return None
 
     def _resume(self) -> None:
         """Bind the new connection to our session, if we have one."""
@@ -287,7 +311,7 @@ class StoreClient:
         self._offset = from_wire(wire) - midpoint
         self._synced = True
 
-    def _read(self, sock: socket.socket) -> None:
+    def _read(self, sock: Any) -> None:
         stream = sock.makefile("rb")
         try:
             for line in stream:
@@ -296,7 +320,8 @@ class StoreClient:
             pass  # the connection broke; handled below like an orderly close
         finally:
             stream.close()
-            self._fail_pending(f"the connection to the store server at {self.address} was lost")
+            self._fail_pending(ServerUnavailable(
+                f"the connection to the store server at {self.address} was lost"))
 
     def _receive(self, line: bytes) -> None:
         try:
@@ -313,6 +338,12 @@ class StoreClient:
                 self._session_lost(f"the session was ended ({data.get('reason', 'by the server')})")
             elif self.on_event:
                 self.on_event(str(message["event"]), data)
+            return
+        if message.get("id") is None and not message.get("ok"):
+            # About the connection itself (TLS_REQUIRED, BUSY, TIMEOUT...), and the server
+            # closes next: whatever waits fails with the server's reason, not "lost".
+            error = message.get("error")
+            self._fail_pending(from_reply(error if isinstance(error, dict) else {}))
             return
         with self._lock:
             pending = self._pending.pop(message.get("id"), None)  # type: ignore[arg-type]
@@ -349,11 +380,11 @@ class StoreClient:
             raise pending.error
         return pending.reply or {}
 
-    def _fail_pending(self, message: str) -> None:
+    def _fail_pending(self, error: StoreError) -> None:
         with self._lock:
             pending, self._pending = self._pending, {}
         for p in pending.values():
-            p.error = ServerUnavailable(message)
+            p.error = error
             p.done.set()
 
     def _hang_up(self) -> None:

@@ -31,6 +31,8 @@ _REPLY, _EVENT, _MARK = 0, 1, 2
 class Connection:
     """One client. `send` and `push_event` may be called from any thread and never block."""
 
+    handshake_deadline: float | None = None  # TLS (store/tls_server.py): closed if not done by then
+
     def __init__(self, sock: socket.socket, address: tuple, server: "StoreServer"):
         self.sock = sock
         self.address = f"{address[0]}:{address[1]}" if address else "?"

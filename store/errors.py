@@ -123,6 +123,16 @@ class BackupFailed(StoreError):
     code = "BACKUP_FAILED"
 
 
+class TlsRequired(StoreError):
+    """A plain client at a store server that speaks only TLS (the server then closes)."""
+    code = "TLS_REQUIRED"
+
+
+class TlsUnsupported(StoreError):
+    """A TLS client at a plain store server (the server then closes)."""
+    code = "TLS_UNSUPPORTED"
+
+
 class Busy(StoreError):
     """Too many at once (connections, or a conflict that outlasted its retries)."""
     code = "BUSY"

@@ -19,6 +19,11 @@ Limits, so one client never affects another (Limits, from the settings): at most
 beyond, the request not run); a line longer than `max_line_bytes` is TOO_LARGE and ends
 the connection.
 
+TLS (optional, store/tls_server.py): the server then speaks only TLS. A TLS connection is
+a Connection subclass over a socket-like object, chosen once per accepted connection, so
+the plain loop below runs the same code either way. A plain server answers a TLS client's
+first record with TLS_UNSUPPORTED and closes.
+
 Invariants: only the loop thread touches the poller, a connection's input and its
 pending lines; other threads reach it through `call_soon`. Every open connection is in
 `_connections`, so `stop()` can close them all.
@@ -33,15 +38,18 @@ import time
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any, Callable
 
 from store import protocol
 from store.connection import Connection
 from store.poller import READ, WRITE, new_poller
-from store.errors import Busy, RateLimited, StoreError, Timeout, TooLarge
+from store.errors import Busy, RateLimited, StoreError, Timeout, TlsUnsupported, TooLarge
 from store.ratelimit import TokenBucket
 
 if TYPE_CHECKING:
+    import ssl
+
     from store.dispatch import Dispatcher
 
 log = logging.getLogger(__name__)
@@ -52,6 +60,7 @@ CLOSE_GRACE_S = 5.0            # how long a closing connection may take to read 
 RATE_LOG_S = 60.0              # a connection over its rate is logged at most this often
 TICK_S = 0.5                   # how often idle and closing connections are looked at
 RECV_BYTES = 65536
+TLS_RECORD_START = b"\x16\x03"  # a TLS handshake record: never the start of a JSON line
 
 
 @dataclass(frozen=True)
@@ -68,9 +77,16 @@ class StoreServer:
     """Listen, read lines, run ops (inline or in the pool), write replies and events."""
 
     def __init__(self, address: tuple[str, int], dispatcher: "Dispatcher",
-                 limits: Limits = Limits(), workers: int = 16):
+                 limits: Limits = Limits(), workers: int = 16,
+                 tls: "ssl.SSLContext | None" = None):
+        """With `tls` (store/tls.py's server_context), every connection must speak TLS."""
         self.dispatcher = dispatcher
         self.limits = limits
+        self.tls = tls
+        self._new_connection: Callable[..., Connection] = Connection
+        if tls is not None:
+            from store.tls_server import TlsConnection
+            self._new_connection = partial(TlsConnection, context=tls)
         self._listener = socket.create_server(address, backlog=1024, reuse_port=False)
         self._listener.setblocking(False)
         self._selector = new_poller()
@@ -204,7 +220,7 @@ class StoreServer:
             except OSError:
                 sock.close()  # reset before we got to it
                 continue
-            conn = Connection(sock, address, self)
+            conn = self._new_connection(sock, address, self)
             host = address[0] if address else "?"
             with self._count_lock:
                 from_host = self._per_host.get(host, 0)
@@ -282,6 +298,9 @@ class StoreServer:
         if not conn.inbuf and data.find(b"\n") == len(data) - 1 and len(data) <= limit + 1:
             conn.lines.append(data[:-1])  # the usual case: one whole request
             return
+        if not conn.inbuf and data.startswith(TLS_RECORD_START) and self.tls is None:
+            self._refuse_tls(conn)
+            return
         buf = conn.inbuf + data if conn.inbuf else data
         start = 0
         while (end := buf.find(b"\n", start)) >= 0:
@@ -296,6 +315,13 @@ class StoreServer:
         if len(conn.inbuf) > limit + 1:
             conn.lines.append(None)
             conn.inbuf = b""
+
+    def _refuse_tls(self, conn: Connection) -> None:
+        log.info("closing %s: it speaks TLS, and this server does not (no --tls-cert)",
+                 conn.address)
+        conn.send(protocol.encode_error(None, TlsUnsupported(
+            "this store server does not speak TLS; closing the connection")))
+        conn.closing = True
 
     def _pump(self, conn: Connection) -> None:
         """Answer the connection's waiting lines, in order, until one goes to the pool."""
@@ -396,6 +422,10 @@ class StoreServer:
             if conn.close_deadline is not None:
                 if now >= conn.close_deadline:
                     self._close(conn)
+            elif conn.handshake_deadline is not None and now >= conn.handshake_deadline:
+                log.info("closing %s: no TLS handshake after %g s", conn.address,
+                         now - conn.last_request)
+                self._close(conn)
             elif (conn.session is None and not conn.busy and not conn.closing
                   and now - conn.last_request > idle_s):
                 log.info("closing %s: no session and no request for %g s", conn.address, idle_s)

@@ -6,7 +6,7 @@ import resource
 import signal
 import threading
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from db.database import Database
 from db.settings import Settings
@@ -25,6 +25,9 @@ from store.server import Limits, StoreServer
 from store.sessions import Session, SessionService
 from store.staff import StaffAdmin
 from store.twofactor import TwoFactor
+
+if TYPE_CHECKING:
+    import ssl
 
 log = logging.getLogger(__name__)
 
@@ -76,13 +79,25 @@ def build_server(settings: Settings, test_clock: bool = False) -> StoreServer:
                     max_per_address=s.max_per_address, unauth_idle_s=s.unauth_idle_s,
                     requests_per_s=s.requests_per_s, request_burst=s.request_burst)
     dispatcher = Dispatcher(handlers, sessions, inline, on_disconnect=hub.unsubscribe)
-    server = StoreServer((s.host, s.port), dispatcher, limits)
+    server = StoreServer((s.host, s.port), dispatcher, limits, tls=tls_context(settings))
     sessions.defer = server.submit
     server.every(ACTIVITY_FLUSH_S, sessions.flush_activity)
     server.every(ACTIVITY_FLUSH_S, locks.sweep)
     # Often enough that an idle session ends within a few percent of its idle time.
     server.every(min(IDLE_SWEEP_S, s.session_idle_s / 2), sessions.expire_idle)
     return server
+
+
+def tls_context(settings: Settings) -> "ssl.SSLContext | None":
+    """The server's TLS context when server.tls_cert/tls_key are set; ConfigError when they
+    cannot be used."""
+    s = settings.server
+    if not (s.tls_cert or s.tls_key):
+        return None
+    from store.tls import server_context
+    context = server_context(s.tls_cert, s.tls_key)
+    log.info("TLS on: certificate %s", s.tls_cert)
+    return context
 
 
 def staff_event(session: Session) -> dict[str, Any]:

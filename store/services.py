@@ -74,7 +74,7 @@ def open_terminal_services(settings: Settings) -> TerminalServices:
     """Managers over a lazily connecting pool, a (not yet started) server client, and the
     keeper of this terminal's locks, checked again after every reconnect."""
     database = Database.for_app(settings.db)
-    client = StoreClient(settings.server.host, settings.server.port)
+    client = StoreClient(settings.server.host, settings.server.port, tls_ca=settings.server.tls_ca)
     leases = LeaseKeeper(client)
     client.on_resumed = lambda answer: leases.recheck(answer.get("locks", []))
     counter = Counter(client, leases)

@@ -95,14 +95,17 @@ class LineClient:
     """A bare protocol client over a real socket: what `nc` would do, scriptable."""
 
     def __init__(self, host: str, port: int, timeout_s: float = 10.0,
-                 receive_buffer: int | None = None):
+                 receive_buffer: int | None = None, tls: Any = None):
         """`receive_buffer` fixes SO_RCVBUF before connecting (which turns off the kernel's
-        autotuning, up to 32 MB here): a small one makes a slow reader really slow."""
+        autotuning, up to 32 MB here): a small one makes a slow reader really slow. `tls`,
+        an ssl.SSLContext: speak TLS (Python's own client, not ours)."""
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         if receive_buffer:
             self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
         self.sock.settimeout(timeout_s)
         self.sock.connect((host, port))
+        if tls is not None:
+            self.sock = tls.wrap_socket(self.sock, server_hostname=host)
         self.stream = self.sock.makefile("rb")
         self._ids = 0
         self.events: list[dict[str, Any]] = []  # pushed events read while awaiting a reply
