@@ -2,8 +2,10 @@
 # Debian packages Videostore needs for development, demos and tests: a MariaDB server and
 # client for the private instance, tmux for the terminal's end-to-end tests, nc for poking
 # the store server by hand, python3-venv for the virtualenv, redis-server as the baseline
-# of the server benchmark (started privately by the bench; never as a service). Installs
-# only what is missing.
+# of the server benchmark (started privately by the bench; never as a service), and
+# systemd for `systemd-analyze`, which checks deploy/'s unit file (about 15 MB with its
+# library; installing it starts nothing and does not make it PID 1). Installs only what
+# is missing.
 set -eu
 
 need=""
@@ -13,6 +15,7 @@ command -v mariadb-dump >/dev/null 2>&1 || need="$need mariadb-client"
 command -v tmux >/dev/null 2>&1 || need="$need tmux"
 command -v nc >/dev/null 2>&1 || need="$need netcat-openbsd"
 command -v redis-server >/dev/null 2>&1 || need="$need redis-server"
+command -v systemd-analyze >/dev/null 2>&1 || need="$need systemd"
 python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || need="$need python3-venv"
 need=$(echo $need | tr ' ' '\n' | sort -u | xargs)
 
