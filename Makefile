@@ -5,7 +5,7 @@
 PY      := .venv/bin/python
 STAMP   := .venv/.installed-$(shell sha1sum requirements.txt | cut -c1-12)
 
-.PHONY: run test up stop setup system db database server status bench clean
+.PHONY: run test up stop setup system db database server status bench clean tls
 
 ## run: prepare everything, start it in the background, open the clerk terminal
 run: up
@@ -46,6 +46,11 @@ database: db
 
 server: database
 	@$(PY) -m dev.storeserver start
+
+## tls: a shop CA and server certificate in var/tls, and TLS on for this checkout
+## (var/videostore.toml); `make stop run` then runs server and terminal over TLS
+tls: db
+	@$(PY) -m dev.tls make var/tls --enable
 
 status:
 	@python3 -m dev.mariadb status

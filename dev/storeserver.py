@@ -14,8 +14,12 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from db.settings import load_settings
+
+if TYPE_CHECKING:
+    import ssl
 
 ROOT = Path(__file__).resolve().parent.parent
 READY_TIMEOUT_S = 15.0
@@ -26,6 +30,22 @@ def _paths() -> tuple[Path, Path, str, int]:
     run_dir = settings.var_dir / "run"
     return (run_dir / "server.pid", settings.log_dir / "server.out",
             settings.server.host, settings.server.port)
+
+
+def _tls() -> "ssl.SSLContext | None":
+    """How to knock at a server started with TLS on (server.tls_cert set): trusting the
+    shop's CA when this checkout has it, else any certificate, for this liveness check only
+    (the terminal checks properly)."""
+    server = load_settings().server
+    if not server.tls_cert:
+        return None
+    import ssl
+    if server.tls_ca:
+        return ssl.create_default_context(cafile=server.tls_ca)
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
 
 
 def _pid(pidfile: Path) -> int | None:
@@ -39,7 +59,9 @@ def _pid(pidfile: Path) -> int | None:
 
 def _answers(host: str, port: int) -> bool:
     try:
-        with socket.create_connection((host, port), timeout=1.0) as s:
+        tls = _tls()
+        with socket.create_connection((host, port), timeout=1.0) as raw:
+            s = tls.wrap_socket(raw, server_hostname=host) if tls else raw
             s.sendall(b'{"id":1,"op":"ping"}\n')
             return b'"pong":true' in s.makefile("rb").readline()
     except OSError:

@@ -4,8 +4,8 @@
 # the store server by hand, python3-venv for the virtualenv, redis-server as the baseline
 # of the server benchmark (started privately by the bench; never as a service), and
 # systemd for `systemd-analyze`, which checks deploy/'s unit file (about 15 MB with its
-# library; installing it starts nothing and does not make it PID 1). Installs only what
-# is missing.
+# library; installing it starts nothing and does not make it PID 1), and openssl for a
+# shop's TLS certificates (dev/tls.py). Installs only what is missing.
 set -eu
 
 need=""
@@ -16,6 +16,7 @@ command -v tmux >/dev/null 2>&1 || need="$need tmux"
 command -v nc >/dev/null 2>&1 || need="$need netcat-openbsd"
 command -v redis-server >/dev/null 2>&1 || need="$need redis-server"
 command -v systemd-analyze >/dev/null 2>&1 || need="$need systemd"
+command -v openssl >/dev/null 2>&1 || need="$need openssl"
 python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || need="$need python3-venv"
 need=$(echo $need | tr ' ' '\n' | sort -u | xargs)
 

@@ -44,6 +44,9 @@ def isolated_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         "XDG_CONFIG_HOME": str(home / "config"),
         "XDG_DATA_HOME": str(home / "data"),
         "VIDEOSTORE_PATHS_VAR_DIR": str(home / "var"),
+        # TLS turned on for the checkout (make tls) stays out: tests turn it on themselves.
+        "VIDEOSTORE_SERVER_TLS_CERT": "", "VIDEOSTORE_SERVER_TLS_KEY": "",
+        "VIDEOSTORE_SERVER_TLS_CA": "",
     })
     yield home
     os.environ.clear()

@@ -5,10 +5,11 @@ import ssl
 import subprocess
 import sys
 import time
+import tomllib
 
 import pytest
 
-from db.settings import load_settings
+from db.settings import DEFAULTS_FILE, load_settings
 from dev import tls as dev_tls
 from store.client import LinkState, StoreClient
 from store.errors import ServerUnavailable
@@ -191,8 +192,9 @@ def test_the_server_refuses_tls_settings_it_cannot_use(demo_db, tmp_path, certs)
 
 
 def test_tls_is_off_by_default_and_the_terminal_ca_comes_from_the_environment():
-    assert load_settings(env={}).server.tls_ca == ""
-    assert (load_settings(env={}).server.tls_cert, load_settings(env={}).server.tls_key) == ("", "")
+    with DEFAULTS_FILE.open("rb") as f:
+        server = tomllib.load(f)["server"]
+    assert (server["tls_cert"], server["tls_key"], server["tls_ca"]) == ("", "", "")
     settings = load_settings(env={"VIDEOSTORE_SERVER_TLS_CA": "/etc/videostore/ca.pem"})
     assert settings.server.tls_ca == "/etc/videostore/ca.pem"
 
