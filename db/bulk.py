@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable, Iterable, TextIO
+from typing import Any, Callable, Sequence, TextIO
 
 from db.database import Tx
 
@@ -54,8 +54,15 @@ def tsv_value(value: Any) -> str:
     return str(value).translate(_ESCAPES)
 
 
-def write_tsv_row(out: TextIO, values: Iterable[Any]) -> None:
-    out.write("\t".join(map(tsv_value, values)))
+def write_tsv_row(out: TextIO, values: Sequence[Any]) -> None:
+    # The usual row has nothing to escape: join it as it is and check the line once rather
+    # than each value. A tab, backslash or line break inside a text shows as one tab or
+    # backslash more than the row's own (a None is "\\N": one backslash each).
+    line = "\t".join([v if type(v) is str else tsv_value(v) for v in values])
+    if (line.count("\t") != len(values) - 1 or line.count("\\") != values.count(None)
+            or "\n" in line or "\r" in line or "\0" in line):
+        line = "\t".join(map(tsv_value, values))
+    out.write(line)
     out.write("\n")
 
 
@@ -68,13 +75,29 @@ def create_staging(tx: Tx, kind: str) -> None:
 
 
 def load_staging(tx: Tx, kind: str, path: Path) -> int:
-    """The TSV file into the staging table; the number of rows loaded. The connection must
-    allow LOAD DATA LOCAL from the file's directory (ConnectParams.local_files)."""
-    names = ", ".join(["line", "id"] + [name for name, _ in STAGED[kind]])
-    return tx.execute(
-        f"LOAD DATA LOCAL INFILE %s INTO TABLE {_STAGE[kind]} CHARACTER SET utf8mb4 "
-        f"FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' ({names})",
-        (str(path),))
+    """The TSV file (line, id, then the STAGED columns) into the staging table; the number
+    of rows loaded. The connection must allow LOAD DATA LOCAL from the file's directory
+    (ConnectParams.local_files)."""
+    return _load(tx, _STAGE[kind], ["line", "id"] + [name for name, _ in STAGED[kind]],
+                 path)[0]
+
+
+def load_rows(tx: Tx, kind: str, path: Path, now: datetime) -> tuple[int, int]:
+    """The TSV file (id, then the STAGED columns) straight into the kind's own table,
+    stamped `now`: (rows written, warnings). LOAD DATA LOCAL cannot stop the file half way,
+    so a row the table refuses (a unique key or foreign key broken) is skipped with a
+    warning, not an error: the caller compares the counts."""
+    names = ["id"] + [name for name, _ in STAGED[kind]]
+    return _load(tx, kind, names, path, "SET created_at = %s, updated_at = %s", (now, now))
+
+
+def _load(tx: Tx, table: str, names: list[str], path: Path, tail: str = "",
+          params: tuple[Any, ...] = ()) -> tuple[int, int]:
+    rows = tx.execute(
+        f"LOAD DATA LOCAL INFILE %s INTO TABLE {table} CHARACTER SET utf8mb4 "
+        f"FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' "
+        f"({', '.join(names)}) {tail}", (str(path), *params))
+    return rows, int(tx.scalar("SELECT @@warning_count"))
 
 
 def drop_staging(tx: Tx, kind: str) -> None:

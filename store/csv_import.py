@@ -2,13 +2,23 @@
 rules, then written in bulk — all or nothing by default.
 
 One pass streams the file (memory stays flat whatever its size): each row is checked in
-Python with store/csv_rules.py and, when good, written to a tab-separated chunk file; LOAD
-DATA takes each chunk into a staging table while the next is being checked; set-based queries find what only the database can tell
-(a phone already someone's, a title already in the catalogue, the same row twice in the
-file); one INSERT ... SELECT writes the rest. All of it is one transaction. With any bad
-row and no `skip_bad`, it is rolled back and the bad rows are reported with their line
-numbers; with `skip_bad`, the good rows are written and the bad ones copied, with the
-reason, to a rejects file.
+Python with store/csv_rules.py and, when good, written to a tab-separated chunk file that
+LOAD DATA takes while the next chunk is being checked. All of it is one transaction.
+
+Two ways to write, the fast one first:
+- Straight in (customers, copies): the chunks go into the table itself. Everything only
+  the database can tell about such a row (a phone or card already someone's, the same one
+  twice in the file, a copy of a title that does not exist) is a unique or foreign key of
+  the table, so a clean file is written as fast as LOAD DATA goes. If the table refused a
+  row, or a row broke a rule without `skip_bad`, it is all rolled back and the file goes
+  the careful way, which says which rows and why.
+- Staged (titles, and any file the fast way could not take): the chunks go into a staging
+  table; set-based queries find the rows the database would refuse (a title already in
+  the catalogue, a row repeated in the file ...) and name their lines; one INSERT ... SELECT
+  writes the rest.
+With any bad row and no `skip_bad`, nothing is written and the bad rows are reported with
+their line numbers; with `skip_bad`, the good rows are written and the bad ones copied,
+with the reason, to a rejects file.
 
 Ids are reserved after each table's last one (db/imports.reserve_after_last) so a new
 customer's card number is made from its id, as at the counter. That holds a lock on the
@@ -36,6 +46,8 @@ from store.errors import Internal, StoreError, ValidationError
 SHOWN_BAD = 20             # bad rows kept for the report; all are counted
 PROGRESS_EVERY = 10_000    # rows between progress calls
 CHUNK_ROWS = 50_000        # rows per LOAD DATA: big enough to be bulk, small to overlap
+# The kinds whose every set-based check is a key of their table (see the docstring).
+STRAIGHT_IN = {CUSTOMERS.name, COPIES.name}
 
 
 @dataclass(frozen=True)
@@ -71,6 +83,10 @@ class _Refused(Exception):
     """Bad rows without skip_bad: roll the transaction back, report them."""
 
 
+class _NotClean(Exception):
+    """The fast way met a row it cannot write: roll back, go the careful way."""
+
+
 class CsvImport:
     def __init__(self, database: Database, now: datetime, today: date, store_id: int,
                  progress: Callable[[Progress], None] = lambda p: None):
@@ -89,8 +105,11 @@ class CsvImport:
         result = ImportResult(kind)
         bad_lines: dict[int, str] = {}
         try:
-            self.db.run(lambda tx: self._import(tx, kind, path, staging_dir, skip_bad,
-                                                result, bad_lines), attempts=1)
+            straight = kind in STRAIGHT_IN and self._straight_in(kind, path, staging_dir,
+                                                                 skip_bad, result, bad_lines)
+            if not straight:
+                self.db.run(lambda tx: self._import(tx, kind, path, staging_dir, skip_bad,
+                                                    result, bad_lines), attempts=1)
         except _Refused:
             result.written = 0
         if skip_bad and bad_lines:
@@ -98,15 +117,53 @@ class CsvImport:
             write_rejects(path, result.rejects, bad_lines)
         return result
 
+    def _straight_in(self, kind: str, path: Path, staging_dir: Path, skip_bad: bool,
+                     result: ImportResult, bad_lines: dict[int, str]) -> bool:
+        """The fast way (see the module's docstring); False when it wrote nothing and the
+        file must go the careful way."""
+        try:
+            self.db.run(lambda tx: self._write_straight_in(tx, kind, path, staging_dir,
+                                                           skip_bad, result, bad_lines),
+                        attempts=1)
+            return True
+        except _NotClean:
+            return False
+
+    def _write_straight_in(self, tx: Tx, kind: str, path: Path, staging_dir: Path,
+                           skip_bad: bool, result: ImportResult,
+                           bad_lines: dict[int, str]) -> None:
+        self._start(result, bad_lines)
+        check = self._checker(tx, kind)
+        first_id = next_id = imports.reserve_after_last(tx, kind) + 1
+        with _Chunks(lambda chunk: bulk.load_rows(tx, kind, chunk, self.now),
+                     staging_dir) as chunks:
+            for line, fields in _rows(path, kind, result, self.progress):
+                try:
+                    if isinstance(fields, ValidationError):
+                        raise fields
+                    values = check(fields, next_id)
+                except ValidationError as e:
+                    if not skip_bad:
+                        raise _NotClean() from None   # the careful way lists them all
+                    result.add_bad(line, str(e))
+                    bad_lines[line] = str(e)
+                    continue
+                chunks.write((next_id, *values))
+                next_id += 1
+            loaded, warnings = chunks.finish()
+        if loaded != next_id - first_id or warnings:
+            raise _NotClean()       # the table refused some: the careful way says which
+        result.written = loaded
+        self._finish(tx, kind, path, result)
+
     def _import(self, tx: Tx, kind: str, path: Path, staging_dir: Path, skip_bad: bool,
                 result: ImportResult, bad_lines: dict[int, str]) -> None:
-        result.rows = result.written = result.bad_count = 0
-        result.bad.clear()
-        bad_lines.clear()
+        self._start(result, bad_lines)
         check = self._checker(tx, kind)
         first_id = next_id = imports.reserve_after_last(tx, kind) + 1
         bulk.create_staging(tx, kind)
-        with _StagedChunks(tx, kind, staging_dir) as staged:
+        with _Chunks(lambda chunk: (bulk.load_staging(tx, kind, chunk), 0),
+                     staging_dir) as staged:
             for line, fields in _rows(path, kind, result, self.progress):
                 try:
                     if isinstance(fields, ValidationError):
@@ -118,7 +175,7 @@ class CsvImport:
                     continue
                 staged.write((line, next_id, *values))
                 next_id += 1
-            loaded = staged.finish()
+            loaded, _ = staged.finish()
         if loaded != next_id - first_id:   # LOAD DATA LOCAL warns rather than fails
             raise Internal(f"the database took {loaded} of {next_id - first_id} checked rows; "
                            f"nothing was written")
@@ -132,6 +189,16 @@ class CsvImport:
         bulk.drop_lines(tx, kind, sorted(bad_lines))
         result.written = bulk.insert_staged(tx, kind, self.now)
         bulk.drop_staging(tx, kind)
+        self._finish(tx, kind, path, result)
+
+    @staticmethod
+    def _start(result: ImportResult, bad_lines: dict[int, str]) -> None:
+        """A clean slate: each way reads the file from its first line."""
+        result.rows = result.written = result.bad_count = 0
+        result.bad.clear()
+        bad_lines.clear()
+
+    def _finish(self, tx: Tx, kind: str, path: Path, result: ImportResult) -> None:
         insert_audit(tx, self.now, None, None, f"import.{kind}", kind, None, None,
                      {"rows": result.written, "file": path.name,
                       "skipped": result.bad_count}, "python main.py import")
@@ -169,21 +236,23 @@ class CsvImport:
         return sorted(found)
 
 
-class _StagedChunks:
-    """Checked rows into the staging table a chunk at a time: while the database loads one
-    chunk (LOAD DATA, sent from a helper thread — the connector's C extension lets go of
-    the GIL while it waits), this thread checks the next, so the two cores both work.
-    Only the connection's one helper thread touches `tx` until `finish` has returned."""
+class _Chunks:
+    """Checked rows to the database a chunk at a time: while it loads one chunk (`load`,
+    called on a helper thread — the connector's C extension lets go of the GIL while it
+    waits), this thread checks the next, so the two cores both work. `load(path)` gives
+    (rows taken, warnings). Only the helper thread touches the transaction until `finish`
+    has returned."""
 
-    def __init__(self, tx: Tx, kind: str, directory: Path, rows_per_chunk: int = CHUNK_ROWS):
-        self._tx, self._kind, self._dir, self._size = tx, kind, directory, rows_per_chunk
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="stage")
-        self._loads: list[Future[int]] = []
+    def __init__(self, load: Callable[[Path], tuple[int, int]], directory: Path,
+                 rows_per_chunk: int = CHUNK_ROWS):
+        self._load_chunk, self._dir, self._size = load, directory, rows_per_chunk
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="load")
+        self._loads: list[Future[tuple[int, int]]] = []
         self._out: TextIO | None = None
         self._path: Path | None = None
         self._rows = 0
 
-    def __enter__(self) -> "_StagedChunks":
+    def __enter__(self) -> "_Chunks":
         return self
 
     def write(self, values: tuple[Any, ...]) -> None:
@@ -202,16 +271,17 @@ class _StagedChunks:
         path, self._out, self._path, self._rows = self._path, None, None, 0
         self._loads.append(self._pool.submit(self._load, path))
 
-    def _load(self, path: Path) -> int:
+    def _load(self, path: Path) -> tuple[int, int]:
         try:
-            return bulk.load_staging(self._tx, self._kind, path)
+            return self._load_chunk(path)
         finally:
             path.unlink(missing_ok=True)
 
-    def finish(self) -> int:
-        """Every row loaded; how many the database took."""
+    def finish(self) -> tuple[int, int]:
+        """Every row loaded: (rows the database took, warnings it gave)."""
         self._ship()
-        return sum(load.result() for load in self._loads)
+        results = [load.result() for load in self._loads]
+        return sum(r for r, _ in results), sum(w for _, w in results)
 
     def __exit__(self, *exc: object) -> None:
         if self._out is not None and self._path is not None:

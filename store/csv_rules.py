@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any, Callable
 
 from store import codes
-from store.customer_rules import FIELD_BY_COLUMN, clean_card
+from store.customer_rules import FIELD_BY_COLUMN, LEFT_EMPTY, clean_card
 from store.errors import Refused, ValidationError
 from store.title_rules import (field_parsers, new_copy_numbers, parse_format, title_fields)
 
@@ -107,8 +107,11 @@ def customer_row(fields: dict[str, str], today: date, default_store: int,
     address_line2, city, postal_code, country, date_of_birth), each by the register form's
     rule. A card number is kept when given (a shop moving its members keeps their cards);
     None means the importer makes one from the new id, as the counter does."""
-    values = {column: field.clean(fields.get(column, ""), today)
-              for column, field in FIELD_BY_COLUMN.items()}
+    values = dict(LEFT_EMPTY)
+    for column, field in FIELD_BY_COLUMN.items():
+        text = fields.get(column, "")
+        if text or field.required:
+            values[column] = field.clean(text, today)
     card = fields.get("card_number", "").strip()
     return (store_of(fields.get("store_id", ""), default_store, stores),
             clean_card(card) if card else None,

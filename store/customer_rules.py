@@ -24,6 +24,10 @@ CARD_MIN_DIGITS, CARD_MAX_DIGITS = 9, 12   # codes.card_number: 8+ digits and a 
 NAME_PUNCTUATION = " '-."
 PHONE_SEPARATORS = " -.()/"
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
+_NO_SEPARATORS = str.maketrans("", "", PHONE_SEPARATORS)
+# The common case of a name, decided in one match: ASCII letters and ' - . and spaces,
+# with a letter among them (for ASCII, str.isalpha is exactly [A-Za-z]).
+_PLAIN_NAME = re.compile(r"[A-Za-z' .-]*[A-Za-z][A-Za-z' .-]*")
 _DOMAIN_LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\Z")
 _LOCAL_PART = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+\Z")
 
@@ -52,6 +56,8 @@ def clean_name(text: str, label: str = "Name") -> str:
         raise ValidationError(f"{label} is needed.")
     if len(name) > NAME_MAX:
         raise ValidationError(f"{label} is {len(name)} characters long; at most {NAME_MAX}.")
+    if _PLAIN_NAME.fullmatch(name):
+        return name
     bad = sorted({ch for ch in name if not (ch.isalpha() or ch in NAME_PUNCTUATION)})
     if bad:
         raise ValidationError(f"{label} may hold letters, spaces and ' - . only, not "
@@ -75,9 +81,11 @@ def phone_digits(text: str) -> str | None:
     body = text.strip()
     if body.startswith("+"):
         body = body[1:]
-    if not body or any(not (ch.isdigit() or ch in PHONE_SEPARATORS) for ch in body):
+    if not body:
         return None
-    digits = "".join(ch for ch in body if ch.isdigit())
+    digits = body.translate(_NO_SEPARATORS)
+    if digits and not digits.isdigit():
+        return None
     return digits if digits.isascii() else None
 
 
@@ -185,6 +193,8 @@ FIELDS: tuple[Field, ...] = (
     Field("date_of_birth", "Date of birth", clean_date_of_birth, required=True),
 )
 FIELD_BY_COLUMN = {f.column: f for f in FIELDS}
+# What each optional detail left empty is stored as: the same every time, so cleaned once.
+LEFT_EMPTY: dict[str, Any] = {f.column: f.clean("", date.min) for f in FIELDS if not f.required}
 
 
 def clean_field(column: str, text: str, today: date) -> Any:

@@ -98,6 +98,50 @@ def test_hostile_text_is_stored_verbatim_never_run(fresh_db, tmp_path):
     assert count(fresh_db, "customers") == 0   # the DROP TABLE did not run
 
 
+CLEAN = """first_name,last_name,phone,date_of_birth
+Mary,Smith,555-0101,1980-01-02
+John,Doe,555-0102,1990-05-06
+Ann,Lee,555-0103,1970-01-01
+"""
+
+
+def test_a_row_only_the_database_can_refuse_is_named_and_the_rest_kept_with_skip_bad(
+        fresh_db, tmp_path):
+    assert imp(fresh_db, "customers", write(tmp_path / "one.csv", CLEAN.splitlines()[0]
+                                            + "\nAl,Ready,5550102,1960-01-01\n")).returncode == 0
+    source = write(tmp_path / "c.csv", CLEAN)
+    refused = imp(fresh_db, "customers", source)
+    assert refused.returncode == 1
+    assert "line 3: Phone 5550102 is already customer 1's, Al Ready." in refused.stderr
+    assert count(fresh_db, "customers") == 1
+    kept = imp(fresh_db, "customers", source, "--skip-bad")
+    assert kept.returncode == 0, kept.stderr
+    from store import codes
+    assert [(r["first_name"], r["card_number"]) for r in query(
+        fresh_db, "SELECT first_name, card_number FROM customers ORDER BY id")] == [
+        ("Al", codes.card_number(1)), ("Mary", codes.card_number(2)),
+        ("Ann", codes.card_number(4))]   # John's id went unused
+    rejects = list(csv.reader((tmp_path / "c.rejects.csv").open(encoding="utf-8")))
+    assert [(r[0], r[2]) for r in rejects[1:]] == [("3", "John")]
+
+
+def test_copies_of_a_title_that_does_not_exist_are_named_and_numbering_carries_on(
+        fresh_db, tmp_path):
+    titles = write(tmp_path / "t.csv", "title,rental_rate,rental_days,replacement_cost\n"
+                   "Alien,2.99,3,19.99\n")
+    assert imp(fresh_db, "titles", titles).returncode == 0
+    copies = write(tmp_path / "k.csv", "title_id,format\n1,DVD\n7,DVD\n1,VHS\n")
+    refused = imp(fresh_db, "copies", copies)
+    assert refused.returncode == 1 and "line 3: Title 7 does not exist." in refused.stderr
+    assert count(fresh_db, "copies") == 0
+    assert imp(fresh_db, "copies", copies, "--skip-bad").returncode == 0
+    assert imp(fresh_db, "copies", write(tmp_path / "more.csv", "title_id,format\n1,4K\n")
+               ).returncode == 0
+    assert [(r["format"], r["copy_number"]) for r in query(
+        fresh_db, "SELECT format, copy_number FROM copies ORDER BY id")] == [
+        ("DVD", 1), ("VHS", 2), ("4K", 3)]
+
+
 def test_export_then_import_into_another_database_gives_the_same_rows(fresh_db, tmp_path):
     from tests.conftest import create_test_db, new_db_name
     from db.create import drop_database
