@@ -30,6 +30,11 @@ _NO_SEPARATORS = str.maketrans("", "", PHONE_SEPARATORS)
 _PLAIN_NAME = re.compile(r"[A-Za-z' .-]*[A-Za-z][A-Za-z' .-]*")
 _DOMAIN_LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\Z")
 _LOCAL_PART = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+\Z")
+# The checks of clean_email in one match, for the usual address: dot-separated runs of the
+# local part's characters, @, domain labels, a top-level label of letters only.
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_PLAIN_EMAIL = re.compile(rf"{_ATOM}(?:\.{_ATOM})*@(?:[a-z0-9](?:[a-z0-9-]{{0,61}}[a-z0-9])?\.)+"
+                          rf"[a-z]{{2,63}}")
 
 
 def _squash(text: str) -> str:
@@ -114,6 +119,10 @@ def clean_email(text: str) -> str | None:
     _no_control("E-mail", address)
     local, at, domain = address.rpartition("@")
     domain = domain.lower()
+    cleaned = f"{local}@{domain}"
+    if len(address) <= EMAIL_MAX and len(local) <= EMAIL_LOCAL_MAX \
+            and _PLAIN_EMAIL.fullmatch(cleaned):
+        return cleaned
     labels = domain.split(".")
     shown = f"E-mail {address!r}"
     if not at or not local or not domain or "@" in local:
