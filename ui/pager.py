@@ -1,8 +1,10 @@
 """Long text a screenful at a time, as `more` shows it: space or Enter for the next page,
 q, Esc or Ctrl-C to stop. Text that fits on the screen is shown as it is.
 
-A page is the screen's height less the prompt's line and the toolbar's, so the first line
-of a page is never scrolled away before the clerk has read it. The question between pages
+A page is the screen's height less what the prompt under it takes — the toolbar, and the
+8 lines prompt_toolkit keeps free under a prompt for its completion menu (the prompt's own
+line is the first of them) — so the first line of a page is never scrolled away before the
+clerk has read it. The question between pages
 is an ordinary prompt of the terminal (ui/forms.py's Asker), so events printed meanwhile
 land above it, and pipe-input tests drive it like any other question.
 """
@@ -15,7 +17,7 @@ from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
 
 from ui.forms import Asker
 
-RESERVED = 3     # the "more" prompt, the toolbar, and one line of what was there before
+RESERVED = 10    # the prompt and the space under it (8), the toolbar, one line to spare
 SMALLEST = 5     # a page is at least this many lines, however small the screen
 NEXT, STOP = "next", "stop"
 

@@ -12,8 +12,6 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from tabulate import tabulate
-
 from store.clock import from_wire, zone
 
 CENT = Decimal("0.01")
@@ -26,6 +24,7 @@ def format_table(headers: Sequence[str], rows: Iterable[Sequence[Any]],
     """The rows as an aligned table under `headers`. `money_columns` names columns (by
     header or index) that hold amounts: shown with 2 decimals (rounded half up), right-
     aligned. Columns whose cells are all whole numbers (or blank) are right-aligned too."""
+    from tabulate import tabulate  # here, not at the top: no table before the first screen
     money = {i for i, h in enumerate(headers) if h in money_columns or i in money_columns}
     raw = [list(row) for row in rows]
     for row in raw:
