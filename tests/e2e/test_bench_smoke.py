@@ -38,3 +38,12 @@ def test_the_import_bench_runs_and_prints_its_figures_and_ratios(private_mariadb
                    "import customers peak RSS", "import copies peak RSS"):
         assert figure in out, out
     assert out.count("ratio to bare") == 2
+
+
+def test_the_terminal_bench_runs_and_prints_its_figures_and_ratios(private_mariadb):
+    out = run_bench("bench/terminal_bench.py", "--runs", "1", "--scale", "1", "--queries", "5")
+    for figure in ("bare PromptSession to its prompt", "python main.py to the login prompt",
+                   "login: password Enter to the menu", "primary-key SELECT (floor)",
+                   "customer search", "title search", "copy lookup", "customer page"):
+        assert figure in out, out
+    assert out.count("ratio to bare") == 1 and out.count("ratio of p95 to floor") == 4
