@@ -24,11 +24,15 @@ ENV_HELP = """environment (flags win over these, these over config files):
   VIDEOSTORE_SERVER_TLS_CA=FILE                     speak TLS to it, trusting this CA
   VIDEOSTORE_CONFIG=FILE                            a TOML file read over the others
   VIDEOSTORE_ADMIN_PASSWORD                         create-db: the first admin's password
+  NO_COLOR=1 or TERM=dumb                           the terminal shows no colour (nor when
+                                                    its output is not a terminal)
 config files: db/defaults.toml lists every setting; see README.md, Configuration."""
 
 
-def _common(parser: argparse.ArgumentParser, suppress: bool) -> None:
-    """Options accepted before and after the subcommand."""
+def _common(parser: argparse.ArgumentParser, suppress: bool,
+            store_help: str = "the store this terminal serves (default 1)") -> None:
+    """Options accepted before and after the subcommand (`store_help`: what --store means
+    to this one; argparse.SUPPRESS where it means nothing)."""
     default = argparse.SUPPRESS if suppress else None
     parser.add_argument("--config", default=default, metavar="FILE",
                         help="a TOML file read over the other config files")
@@ -37,7 +41,7 @@ def _common(parser: argparse.ArgumentParser, suppress: bool) -> None:
     parser.add_argument("--server", default=default, metavar="HOST:PORT",
                         help="the store server (default 127.0.0.1:5555)")
     parser.add_argument("--store", type=int, default=default, metavar="N",
-                        help="the store this terminal serves (default 1)")
+                        help=store_help)
     parser.add_argument("--tls-ca", default=default, metavar="FILE",
                         help="speak TLS to the store server, trusting this CA file "
                         "(server.tls_ca; `python -m dev.tls make DIR` makes one)")
@@ -45,13 +49,14 @@ def _common(parser: argparse.ArgumentParser, suppress: bool) -> None:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(
-        prog="main.py", description="Videostore: the clerk terminal, and admin commands.",
+        prog="main.py", description="Videostore: the clerk terminal (no COMMAND), and the "
+        "admin's commands (COMMAND --help for each).",
         epilog=ENV_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     _common(p, suppress=False)
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     c = sub.add_parser("create-db", help="create the store database, its two accounts, the "
                        "first store and the first admin")
-    _common(c, suppress=True)
+    _common(c, suppress=True, store_help=argparse.SUPPRESS)
     c.add_argument("--admin-user", default="admin", metavar="NAME",
                    help="the first admin's username (default admin); the password is asked, "
                    "or taken from VIDEOSTORE_ADMIN_PASSWORD")
@@ -64,7 +69,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     c.add_argument("--if-missing", action="store_true",
                    help="if the database exists, say so and change nothing (for scripts)")
     m = sub.add_parser("migrate", help="apply this code's schema migrations to the database")
-    _common(m, suppress=True)
+    _common(m, suppress=True, store_help=argparse.SUPPRESS)
     _data_commands(sub)
     return p.parse_args(argv)
 
@@ -73,35 +78,40 @@ def _data_commands(sub: Any) -> None:
     """import, export, report, backup, restore: the admin's data in and out."""
     i = sub.add_parser("import", help="import Sakila's CSVs as a store, or customers, titles "
                        "or copies from a CSV file (all or nothing unless --skip-bad)")
-    _common(i, suppress=True)
-    i.add_argument("kind", choices=["sakila", "customers", "titles", "copies"])
+    _common(i, suppress=True, store_help="the store of rows that name none (default: the "
+            "terminal's, 1)")
+    i.add_argument("kind", choices=["sakila", "customers", "titles", "copies"],
+                   help="sakila (a directory of Sakila's CSVs), or what the CSV file holds")
     i.add_argument("path", metavar="PATH", help="the Sakila CSV directory, or the CSV file")
     i.add_argument("--skip-bad", action="store_true", help="write the good rows and put "
                    "the bad ones in a rejects file (default: one bad row writes nothing)")
     i.add_argument("--rejects", metavar="FILE", help="where --skip-bad writes the bad rows "
                    "(default: PATH with .rejects.csv)")
     e = sub.add_parser("export", help="write customers, titles or copies to a CSV file")
-    _common(e, suppress=True)
-    e.add_argument("kind", choices=["customers", "titles", "copies"])
+    _common(e, suppress=True, store_help="only this store's rows (default: all)")
+    e.add_argument("kind", choices=["customers", "titles", "copies"], help="what to write")
     e.add_argument("path", metavar="FILE", help="the CSV file to write ('-': standard output)")
     r = sub.add_parser("report", help="one report as a table, CSV or JSON ('report list' "
                        "names them all)")
-    _common(r, suppress=True)
+    _common(r, suppress=True, store_help="only this store (default: all stores)")
     r.add_argument("name", metavar="NAME", help="the report, or 'list'")
     r.add_argument("--from", dest="start", metavar="YYYY-MM-DD", help="first day (default: "
                    "depends on the report, usually today)")
     r.add_argument("--to", dest="end", metavar="YYYY-MM-DD", help="last day, included")
-    r.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    r.add_argument("--format", choices=["table", "csv", "json"], default="table",
+                   help="table (default: plain text, the same at a terminal or in a pipe; "
+                   "page it with | less -S), csv (a header row) or json")
     r.add_argument("--limit", type=int, metavar="N", help="at most N rows where it applies")
     r.add_argument("--min-balance", metavar="AMOUNT", help="balances: above this "
                    "(default: the shop's blocking balance)")
     b = sub.add_parser("backup", help="dump the database to FILE, consistent while clerks work")
-    _common(b, suppress=True)
-    b.add_argument("path", metavar="FILE")
+    _common(b, suppress=True, store_help=argparse.SUPPRESS)
+    b.add_argument("path", metavar="FILE", help="the backup to write (mode 0600; written "
+                   "beside itself, then renamed into place)")
     s = sub.add_parser("restore", help="load a backup FILE into the database (refuses to go "
                        "over newer data unless --force)")
-    _common(s, suppress=True)
-    s.add_argument("path", metavar="FILE")
+    _common(s, suppress=True, store_help=argparse.SUPPRESS)
+    s.add_argument("path", metavar="FILE", help="a backup written by `main.py backup`")
     s.add_argument("--force", action="store_true",
                    help="restore even though the database holds data newer than the backup")
 
