@@ -25,9 +25,8 @@ from prompt_toolkit.styles import Style
 from store.config import Settings
 from store.errors import DatabaseMissing, StoreError
 from store.services import TerminalServices, open_terminal_services
-from store.setup import database_exists
 from store.stores import StoreInfo
-from ui import cli, colour
+from ui import colour
 from ui.login import login_screen
 from ui.menu import HELP, HELP_TEXT, QUIT, menu_key_bindings, menu_text
 from ui.messages import error_line, notice_line
@@ -265,6 +264,7 @@ class TerminalApp:
 
     def _offer_create_db(self) -> bool:
         """Offer create-db when the database is really not there; True if it was made."""
+        from store.setup import database_exists   # create-db's modules: only now
         name = self.settings.db.name
         try:
             exists = database_exists(self.settings)
@@ -277,6 +277,7 @@ class TerminalApp:
             return False
         if not sys.stdin.isatty() or not confirm(f"Create the database {name} now?"):
             return False
+        from ui import cli
         return cli.create_db(self.settings, "admin", "Main Street", reset=False,
                              demo=False, if_missing=True) == 0
 
