@@ -1,9 +1,11 @@
 """TLS between terminals and the store server: real servers (`server.py --tls-cert --tls-key`)
 on real sockets, certificates made by `python -m dev.tls make` as a shop makes them."""
+import json
 import socket
 import ssl
 import subprocess
 import sys
+import threading
 import time
 import tomllib
 
@@ -11,6 +13,7 @@ import pytest
 
 from db.settings import DEFAULTS_FILE, load_settings
 from dev import tls as dev_tls
+from store import tls as store_tls
 from store.client import LinkState, StoreClient
 from store.errors import ServerUnavailable
 from tests.conftest import ADMIN_PASSWORD
@@ -94,6 +97,33 @@ def test_pipelined_requests_and_a_line_at_the_limit_cross_tls_whole_and_in_order
         head, tail = b'{"id":"big","op":"ping","args":{"x":"', b'"}}'
         c.send_raw(head + b"a" * (65536 - len(head) - len(tail)) + tail + b"\n")
         assert c.recv() == {"id": "big", "ok": True, "result": {"pong": True}}
+
+
+def test_a_tls_client_that_sends_without_reading_harms_no_one_and_loses_nothing(tls_server,
+                                                                               certs):
+    """Replies pile up in the server's TLS records and its plaintext queue (back-pressure),
+    then every one arrives, in order. Our own channel: Python's SSLSocket may not be used
+    by the sending and the reading thread at once."""
+    raw = socket.socket()
+    raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    raw.settimeout(60)
+    raw.connect((tls_server.host, tls_server.port))
+    flood = store_tls.connect(raw, str(certs["ours"] / "ca.pem"), tls_server.host)
+    count = 150000  # about 7 MB of replies: past the 4 MiB after which the server stops reading
+    batch = b"".join(b'{"id":%d,"op":"ping"}\n' % i for i in range(1, count + 1))
+    sender = threading.Thread(target=flood.sendall, args=(batch,))  # blocks: nobody reads
+    sender.start()
+    try:
+        with LineClient(tls_server.host, tls_server.port,
+                        tls=python_tls(certs["ours"] / "ca.pem")) as other:
+            for _ in range(20):
+                assert other.ask("time")["ok"]
+        stream = flood.makefile("rb")
+        ids = [json.loads(stream.readline())["id"] for _ in range(count)]
+        assert ids == list(range(1, count + 1))
+    finally:
+        sender.join(60)
+        flood.close()
 
 
 def test_a_plain_client_is_told_tls_is_required_and_others_go_on_being_served(tls_server, certs):
