@@ -18,6 +18,7 @@ from store.client import LinkState, StoreClient
 from store.errors import ServerUnavailable
 from tests.conftest import ADMIN_PASSWORD
 from tests.helpers import ROOT, LineClient, start_server
+from tests.tmux import Tmux
 
 
 @pytest.fixture(scope="module")
@@ -177,6 +178,32 @@ def test_a_terminal_with_another_shops_ca_is_refused_then_connects_once_given_ou
         client.close()
     assert "TLS handshake failed (TLSV1_ALERT_UNKNOWN_CA)" in tls_server.log()
     assert_no_traceback(tls_server)
+
+
+def test_the_clerk_terminal_says_why_tls_fails_then_works_with_the_shop_ca(demo_db, tls_server,
+                                                                          certs, people):
+    env = {"VIDEOSTORE_DB_NAME": demo_db.db.name, "VIDEOSTORE_SERVER": tls_server.address}
+    term = Tmux(env={**env, "VIDEOSTORE_SERVER_TLS_CA": str(certs["theirs"] / "ca.pem")})
+    try:
+        screen = term.wait_for("certificate is not")
+        assert "Traceback" not in screen
+        term.wait_for("Username:")
+    finally:
+        term.close()
+    term = Tmux("--tls-ca", str(certs["ours"] / "ca.pem"), env=env)
+    try:
+        term.wait_for("Username:")
+        term.type("clk1")
+        term.send("Enter")
+        term.wait_for("Password:")
+        term.type(people["clk1"])
+        term.send("Enter")
+        term.wait_for("Logged in as")
+        term.wait_for("link: connected")
+        term.send("q")
+        assert term.exit_status() == 0
+    finally:
+        term.close()
 
 
 def test_the_certificate_must_name_the_address_the_terminal_connects_to(demo_db, tmp_path, certs):
