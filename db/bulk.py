@@ -58,7 +58,8 @@ def write_tsv_row(out: TextIO, values: Sequence[Any]) -> None:
     # The usual row has nothing to escape: join it as it is and check the line once rather
     # than each value. A tab, backslash or line break inside a text shows as one tab or
     # backslash more than the row's own (a None is "\\N": one backslash each).
-    line = "\t".join([v if type(v) is str else tsv_value(v) for v in values])
+    line = "\t".join([v if type(v) is str else str(v) if type(v) is int else tsv_value(v)
+                      for v in values])
     if (line.count("\t") != len(values) - 1 or line.count("\\") != values.count(None)
             or "\n" in line or "\r" in line or "\0" in line):
         line = "\t".join(map(tsv_value, values))

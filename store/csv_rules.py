@@ -10,6 +10,7 @@ card number, created time ...), which are ignored, so an exported file imports a
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date
 from typing import Any, Callable
 
@@ -140,6 +141,11 @@ def title_id_of(text: str) -> int:
     return int(text)
 
 
+# A file of copies says "DVD" a million times: each spelling is read once (CSV fields are
+# always text, so always hashable).
+_format_of = lru_cache(maxsize=64)(parse_format)
+
+
 class CopyNumbering:
     """Copy numbers and barcodes for new copies, counting on per title from the highest
     number each title has (`highest`, read once; titles met in the file are added)."""
@@ -160,7 +166,7 @@ def copy_row(fields: dict[str, str], default_store: int, stores: set[int],
              numbering: CopyNumbering) -> tuple[Any, ...]:
     """(title_id, store_id, format, barcode, copy_number) of one new copy."""
     title_id = title_id_of(fields["title_id"])
-    fmt = parse_format(fields["format"])
+    fmt = _format_of(fields["format"])
     store_id = store_of(fields.get("store_id", ""), default_store, stores)
     try:
         number, barcode = numbering.take(title_id)
