@@ -15,9 +15,9 @@ from contextlib import contextmanager
 from typing import Callable, Iterator
 
 from prompt_toolkit import PromptSession, print_formatted_text
-from prompt_toolkit.completion import Completer, DummyCompleter
-from prompt_toolkit.history import DummyHistory
-from prompt_toolkit.key_binding import KeyBindings
+from prompt_toolkit.completion import Completer, ThreadedCompleter
+from prompt_toolkit.history import DummyHistory, History
+from prompt_toolkit.key_binding.key_bindings import KeyBindingsBase
 from prompt_toolkit.patch_stdout import patch_stdout
 from prompt_toolkit.shortcuts import confirm
 from prompt_toolkit.styles import Style
@@ -27,10 +27,14 @@ from store.errors import DatabaseMissing, StoreError
 from store.services import TerminalServices, open_terminal_services
 from store.stores import StoreInfo
 from ui import colour
+from ui.history import Histories
+from ui.keyhelp import prompt_with_help
 from ui.login import login_screen
 from ui.menu import HELP, HELP_TEXT, QUIT, menu_key_bindings, menu_text
 from ui.messages import error_line, notice_line
-from ui.screens import SCREENS, Screen
+from ui.pick import CustomerCompleter
+from ui.quick import PREFIX, QuickCompleter, run_command
+from ui.screens import SCREENS
 from ui.toolbar import make_toolbar
 from ui.tty import echo_off
 
@@ -56,8 +60,11 @@ class TerminalApp:
         self.store: StoreInfo | None = None
         self._session_lost = threading.Event()
         self._lost_reason = ""
-        self._menu: PromptSession[str] | None = None
+        self._menu: PromptSession[str] | None = None  # these are made by open_sessions()
+        self._login: PromptSession[str] | None = None
         self._forms: PromptSession[str] | None = None  # screens' questions: see prompt()
+        self._searches: dict[str, PromptSession[str]] = {}  # prompts with a history each
+        self._histories = Histories(warn=print)  # print: safe while a prompt is shown
         self._new_events = 0  # since the clerk last chose something
         self._watchers: list[Callable[[str, dict], None]] = []
         self._stopping = threading.Event()
@@ -68,16 +75,44 @@ class TerminalApp:
 
     def prompt(self, message: str, *, is_password: bool = False, default: str = "",
                completer: Completer | None = None,
-               key_bindings: KeyBindings | None = None) -> str:
-        """One answer typed on a screen (Ctrl-C raises KeyboardInterrupt, Ctrl-D EOFError).
-        Its session keeps no history, so no answer (never a password) can be recalled; every
-        setting is passed each time because a PromptSession keeps them for later prompts."""
+               key_bindings: KeyBindingsBase | None = None, history: str = "") -> str:
+        """One answer typed on a screen (Ctrl-C raises KeyboardInterrupt, Ctrl-D EOFError;
+        F1 shows the keys, ui/keyhelp.py). Its session keeps no history, so no answer (never
+        a password) can be recalled — except a search naming its `history` (ui/history.py).
+        Every setting is passed each time because a PromptSession keeps them for later
+        prompts."""
         if self._forms is None:
             raise RuntimeError("prompt() is for screens, shown once the terminal runs")
         self.services.leases.touch()  # the clerk is at work: keep their locks
-        return self._forms.prompt(message, is_password=is_password, default=default,
-                                  completer=completer or DummyCompleter(),
-                                  key_bindings=key_bindings or KeyBindings())
+        session = self._forms if is_password or not history else self._search(history)
+        return prompt_with_help(session, self.say, message, is_password=is_password,
+                                default=default, completer=completer,
+                                key_bindings=key_bindings)
+
+    def _search(self, history: str) -> PromptSession[str]:
+        """The session of a search prompt that keeps the history `history`."""
+        if history not in self._searches:
+            self._searches[history] = self._session(self._histories.get(history))
+        return self._searches[history]
+
+    def _session(self, history: History) -> PromptSession[str]:
+        session: PromptSession[str] = PromptSession(
+            bottom_toolbar=self._toolbar, style=STYLE, refresh_interval=1.0, history=history)
+        # Typing on a screen is the clerk at work: their locks stay renewed (store/leases.py).
+        session.default_buffer.on_text_changed += lambda _: self.services.leases.touch()
+        return session
+
+    def open_sessions(self) -> None:
+        """The prompts' sessions, each with the toolbar: the main menu's (its history in a
+        file), the login's and the screens' questions' (no history at all: a password or a
+        code must never be recalled)."""
+        client = self.services.client
+        self._toolbar = make_toolbar(client, self._store_label, self._clerk_label,
+                                     self.timezone, lambda: self._new_events)
+        self._menu = self._session(self._histories.get("menu"))
+        self._login = self._session(DummyHistory())
+        self._forms = self._session(DummyHistory())
+        self._quick = ThreadedCompleter(QuickCompleter(CustomerCompleter(self.services.customers)))
 
     def run(self) -> int:
         # Events arrive on another thread; printed through patch_stdout they appear above
@@ -102,48 +137,54 @@ class TerminalApp:
             self.say(f"The store server at {client.address} is not answering "
                      f"({client.last_error or 'no reply'}). The terminal keeps trying; start "
                      f"it with `make up` or `python server.py`.")
-        toolbar = make_toolbar(client, self._store_label, self._clerk_label, self.timezone,
-                               lambda: self._new_events)
-        session: PromptSession[str] = PromptSession(bottom_toolbar=toolbar, style=STYLE,
-                                                    refresh_interval=1.0)
-        self._menu = session
-        # The login prompts keep no history at all: a password must never be recalled.
-        login: PromptSession[str] = PromptSession(bottom_toolbar=toolbar, style=STYLE,
-                                                  refresh_interval=1.0, history=DummyHistory())
-        self._forms = PromptSession(bottom_toolbar=toolbar, style=STYLE, refresh_interval=1.0,
-                                    history=DummyHistory())
-        # Typing on a screen is the clerk at work: their locks stay renewed (store/leases.py).
-        self._forms.default_buffer.on_text_changed += lambda _: self.services.leases.touch()
+        self.open_sessions()
         try:
-            self._log_in(login)
+            self._log_in(self._login)
         except EOFError:
             self.say("Bye.")
             return 0
-        by_key = {s.key: s for s in SCREENS}
         while True:
             try:
                 if self._session_lost.is_set():
                     self._session_lost.clear()
                     self.say(f"You are logged out: {self._lost_reason}.")
-                    self._log_in(login)
+                    self._log_in(self._login)
                 self.say(menu_text())
-                choice = session.prompt("videostore> ", key_bindings=menu_key_bindings())
+                typed = self.menu_prompt()
                 self._new_events = 0
             except KeyboardInterrupt:
                 continue  # Ctrl-C clears the line (or lands between prompts): never quits
             except EOFError:
                 break
-            choice = choice.strip().lower()
-            if choice == QUIT:
+            if not self.choose(typed):
                 break
-            if choice == HELP:
-                self.say(HELP_TEXT)
-            elif choice in by_key:
-                self._show(by_key[choice])
-            elif choice:
-                self.say("Choose 1-6 or q (F1 for help).")
         self.say("Bye.")
         return 0
+
+    def choose(self, typed: str) -> bool:
+        """Do what was typed at the main menu: a screen, a quick command, help; False to
+        quit."""
+        choice = typed.strip().lower()
+        by_key = {s.key: s for s in SCREENS}
+        if choice == QUIT:
+            return False
+        if choice == HELP:
+            self.say(HELP_TEXT)
+        elif choice.startswith(PREFIX):
+            self._show(lambda t: run_command(t, typed))
+        elif choice in by_key:
+            self._show(by_key[choice].run)
+        elif choice:
+            self.say("Choose 1-6 or q, or / and a command (F1 for help).")
+        return True
+
+    def menu_prompt(self) -> str:
+        """The main menu's line: a key, or a quick command after / (Tab completes it; Up
+        recalls earlier lines; F1 shows the menu's keys)."""
+        assert self._menu is not None
+        return prompt_with_help(self._menu, self.say, "videostore> ", completer=self._quick,
+                                key_bindings=menu_key_bindings(),
+                                help_text=f"{HELP_TEXT}\n{menu_text()}")
 
     def _log_in(self, session: PromptSession[str]) -> None:
         """The login screen; on success the toolbar shows the clerk's own store."""
@@ -220,8 +261,9 @@ class TerminalApp:
         self._lost_reason = why
         self._session_lost.set()
         self.services.leases.forget()  # the server freed the session's locks
-        for session, ending in ((self._menu, {"result": ""}),
-                                (self._forms, {"exception": KeyboardInterrupt})):
+        screens = [self._forms, *self._searches.values()]
+        for session, ending in [(self._menu, {"result": ""}),
+                                *((s, {"exception": KeyboardInterrupt}) for s in screens)]:
             app = session.app if session else None
             if app is not None and app.is_running and app.loop is not None:
                 app.loop.call_soon_threadsafe(
@@ -236,9 +278,10 @@ class TerminalApp:
             return "not logged in (read-only)"
         return f"{user['username']} ({user['role']})"
 
-    def _show(self, screen: Screen) -> None:
+    def _show(self, run: Callable[[TerminalApp], None]) -> None:
+        """A screen (or a quick command) run; whatever it raises is told in one line."""
         try:
-            screen.show(self)
+            run(self)
         except KeyboardInterrupt:
             self.say("Cancelled.")
         except StoreError as e:

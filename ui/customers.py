@@ -83,7 +83,7 @@ def find_customer(t: Terminal, text: str = "") -> None:
     if not text:
         completer = ThreadedCompleter(CustomerCompleter(customers))
         text = t.prompt("Find (part of a name, phone or card): ", completer=completer,
-                        key_bindings=cancel_keys()).strip()
+                        key_bindings=cancel_keys(), history="customers").strip()
         if not text:
             return
     matches = customers.find(text, MATCHES)

@@ -1,9 +1,11 @@
 """The questions a screen asks: an answer, a number, a choice, yes or no, a new password.
 
 Every question goes through the terminal's `prompt()` (ui/app.py: a session that keeps no
-history, so nothing typed, never a password, can be recalled). Esc or Ctrl-C cancels the
-whole form by raising KeyboardInterrupt; Ctrl-D raises EOFError. The screen decides what a
-cancel means (ui/admin.py: back to its sub-menu).
+history, so nothing typed, never a password, can be recalled — unless the question names a
+search history of its own, ui/history.py). Esc or Ctrl-C cancels the whole form by raising
+KeyboardInterrupt; Ctrl-D raises EOFError. The screen decides what a cancel means
+(ui/admin.py: back to its sub-menu). F1 (or ? on an empty line) shows the keys
+(ui/keyhelp.py): a screen's own text with `form_keys(ITS_HELP)`, else the form's.
 """
 from __future__ import annotations
 
@@ -11,9 +13,11 @@ from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from prompt_toolkit.completion import Completer, WordCompleter
-from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
+from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent, merge_key_bindings
+from prompt_toolkit.key_binding.key_bindings import KeyBindingsBase
 
 from store.errors import StoreError
+from ui.keyhelp import help_keys
 from ui.messages import error_line
 
 
@@ -22,7 +26,7 @@ class Asker(Protocol):
 
     def prompt(self, message: str, *, is_password: bool = False, default: str = "",
                completer: Completer | None = None,
-               key_bindings: KeyBindings | None = None) -> str: ...
+               key_bindings: KeyBindingsBase | None = None, history: str = "") -> str: ...
 
 
 def cancel_keys() -> KeyBindings:
@@ -37,10 +41,17 @@ def cancel_keys() -> KeyBindings:
     return kb
 
 
-def ask(terminal: Asker, label: str, default: str = "") -> str:
-    """The answer, stripped; `default` (shown in brackets) when left empty."""
+def form_keys(help_text: str) -> KeyBindingsBase:
+    """Keys of a question with help of its own: Esc cancels, F1 or ? shows `help_text`."""
+    return merge_key_bindings([cancel_keys(), help_keys(help_text)])
+
+
+def ask(terminal: Asker, label: str, default: str = "", history: str = "") -> str:
+    """The answer, stripped; `default` (shown in brackets) when left empty. `history` names
+    the search history Up recalls (ui/history.py), if any."""
     shown = f"{label} [{default}]: " if default else f"{label}: "
-    answer = terminal.prompt(shown, is_password=False, key_bindings=cancel_keys()).strip()
+    answer = terminal.prompt(shown, is_password=False, key_bindings=cancel_keys(),
+                             history=history).strip()
     return answer or default
 
 
@@ -69,10 +80,17 @@ def choose(terminal: Asker, label: str, choices: Sequence[str], default: str) ->
         terminal.say(f"{label}: choose {', '.join(choices)}.")
 
 
+YES_NO_HELP = """── Help: a yes or no question ──
+  y, yes       yes
+  n, Enter     no (anything else is no too)
+  Esc, Ctrl-C  cancel: nothing of this form is saved
+"""
+
+
 def yes_no(terminal: Asker, question: str) -> bool:
     """True only for y or yes; anything else, or an empty answer, is no."""
     answer = terminal.prompt(f"{question} (y/n) ", is_password=False,
-                             key_bindings=cancel_keys())
+                             key_bindings=form_keys(YES_NO_HELP))
     return answer.strip().lower() in ("y", "yes")
 
 

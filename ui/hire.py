@@ -13,12 +13,20 @@ from store import roles
 from store.customers import Customer
 from store.errors import Refused, StoreError
 from store.hires import Quote
-from ui.forms import Asker, ask, cancel_keys, yes_no
+from ui.forms import Asker, ask, form_keys, yes_no
 from ui.messages import error_line
 from ui.pick import pick_customer, summary
 from ui.tables import DATE_TIME, format_money, format_moment, format_table
 
 TITLE = "── Hire out ──"
+COPY_HELP = """── Help: Hire out, the copies ──
+  barcode or number, Enter   add that copy: it is checked at once (due date, charge)
+  Enter alone                done: the copies, due dates and charges are shown, then asked
+                             whether they are paid now and whether to hire them
+  Up, Down                   copies typed before (this screen's history)
+  Esc, Ctrl-C                cancel this hire: nothing is hired; Esc again goes back
+  F1 or ?                    this help (what you typed stays)
+"""
 
 
 class Terminal(Asker, Protocol):
@@ -60,7 +68,8 @@ def hire_to(terminal: Terminal, customer: Customer) -> None:
     override: str | None = None
     terminal.say("Scan or type the copies, one at a time (Enter alone when done):")
     while True:
-        text = terminal.prompt("copy> ", key_bindings=cancel_keys()).strip()
+        text = terminal.prompt("copy> ", key_bindings=form_keys(COPY_HELP),
+                               history="copies").strip()
         if not text:
             break
         quote, override = _check(terminal, customer, refs + [text], override)
@@ -72,6 +81,17 @@ def hire_to(terminal: Terminal, customer: Customer) -> None:
         terminal.say(f"  {line.copy_id}  {line.title} · {line.format} · "
                      f"{format_money(line.rate)}, due {due}")
     if not refs:
+        terminal.say("Nothing hired.")
+        return
+    _confirm_and_hire(terminal, customer, refs, override)
+
+
+def hire_named(terminal: Terminal, customer: Customer, refs: list[str]) -> None:
+    """Hire copies named all at once (the quick command line): checked as if scanned, then
+    the same confirmation as the screen's before anything is written."""
+    terminal.say(summary(customer))
+    quote, override = _check(terminal, customer, refs, None)
+    if quote is None:
         terminal.say("Nothing hired.")
         return
     _confirm_and_hire(terminal, customer, refs, override)

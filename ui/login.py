@@ -15,6 +15,7 @@ from prompt_toolkit import PromptSession
 
 from store.client import StoreClient
 from store.errors import OtpRequired, StoreError
+from ui.keyhelp import prompt_with_help
 from ui.messages import error_line
 from ui.twofactor import enrol_totp
 
@@ -23,6 +24,14 @@ INTRO = ("── Log in ── (an empty username carries on read-only: search a
 MUST_ENROL = ("This shop requires two-factor login for admins: set it up now, with an "
               "authenticator app on your phone.")
 NOT_ENROLLED = "You are logged out: admins must set up two-factor login before working."
+HELP = """── Help: log in ──
+  Username, Enter   your staff login; Enter alone carries on read-only (search and view)
+  Password, Enter   it is never shown, nor kept anywhere on this terminal
+  Code, Enter       the 6 digits your authenticator app shows, when asked
+  Ctrl-C            start the login again
+  Ctrl-D            quit
+  F1                this help (and ? on an empty username or code)
+"""
 
 
 class Terminal(Protocol):
@@ -39,7 +48,8 @@ class _LoginPrompts:
         self.terminal.say(text)
 
     def prompt(self, message: str, *, is_password: bool = False) -> str:
-        return self.session.prompt(message, is_password=is_password)
+        return prompt_with_help(self.session, self.terminal.say, message,
+                                is_password=is_password, help_text=HELP)
 
 
 def login_screen(terminal: Terminal, client: StoreClient, terminal_name: str,
@@ -50,12 +60,12 @@ def login_screen(terminal: Terminal, client: StoreClient, terminal_name: str,
     asker = _LoginPrompts(terminal, session)
     while True:
         try:
-            username = session.prompt("Username: ", is_password=False).strip()
+            username = asker.prompt("Username: ", is_password=False).strip()
             if not username:
                 terminal.say("Working read-only: nothing can be hired or returned until you "
                              "log in.")
                 return False
-            password = session.prompt("Password: ", is_password=True)
+            password = asker.prompt("Password: ", is_password=True)
             result = _log_in(asker, client, username, password, terminal_name)
             if result is None:
                 continue

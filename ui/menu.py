@@ -1,4 +1,5 @@
-"""The main menu: its text and the keys that choose from it at once."""
+"""The main menu: its text and the keys that choose from it at once. The same line takes a
+quick command after / (ui/quick.py); F1 is ui/keyhelp.py's, as on every prompt."""
 from __future__ import annotations
 
 from prompt_toolkit.application import get_app
@@ -13,8 +14,11 @@ MENU_KEYS = [s.key for s in SCREENS] + [QUIT]
 
 HELP_TEXT = """── Help: main menu ──
   1-6      open a screen (no Enter needed)
+  /        a quick command, then Enter: /hire 4411 to 555-0123, /return 4411,
+           /find cust smith, /find title alien (/help lists them; Tab completes)
+  Up, Down earlier lines typed here (kept for next time)
   q        quit (Ctrl-D too)
-  F1       this help
+  F1 or ?  this help (what you typed stays)
   Ctrl-C   clears what you typed; it never quits
 """
 
@@ -34,10 +38,4 @@ def menu_key_bindings() -> KeyBindings:
             """Choose a menu entry with one key."""
             event.app.exit(result=key)
         kb.add(key, filter=empty)(choose)
-
-    @kb.add("f1")
-    def _help(event: KeyPressEvent) -> None:
-        """Show the keys of this screen."""
-        event.app.exit(result=HELP)
-
     return kb

@@ -12,13 +12,21 @@ from prompt_toolkit.document import Document
 
 from store.customers import Customer, Customers
 from store.errors import StoreError
-from ui.forms import Asker, cancel_keys
+from ui.forms import Asker, cancel_keys, form_keys
 from ui.messages import error_line
 from ui.tables import format_table
 
 log = logging.getLogger(__name__)
 
 MATCHES = 10
+PICK_HELP = """── Help: choosing a customer ──
+  card number, phone or part of a name, Enter   find them ("smi", "mary smi", "555 0101")
+  Tab, arrows   the top matches, shown as you type: pick one to put its card number in
+  Enter alone   no customer: back
+  Up, Down      searches typed before (the customers' history)
+  Esc, Ctrl-C   cancel
+  F1 or ?       this help (what you typed stays)
+"""
 
 
 class CustomerCompleter(Completer):
@@ -61,7 +69,8 @@ def pick_customer(terminal: Terminal, label: str = "customer> ") -> Customer | N
     customers = terminal.services.customers
     completer = ThreadedCompleter(CustomerCompleter(customers))
     while True:
-        text = terminal.prompt(label, completer=completer, key_bindings=cancel_keys()).strip()
+        text = terminal.prompt(label, completer=completer, key_bindings=form_keys(PICK_HELP),
+                               history="customers").strip()
         if not text:
             return None
         try:

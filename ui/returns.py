@@ -10,13 +10,23 @@ from store.customers import Customer
 from store.errors import StoreError
 from store.returns import CONDITIONS, ReturnQuote, ReturnResult
 from ui.colour import paint, paint_rows, terminal_colour
-from ui.forms import Asker, ask, cancel_keys, choose, yes_no
+from ui.forms import Asker, ask, cancel_keys, choose, form_keys, yes_no
 from ui.messages import error_line
 from ui.pick import pick_customer
 from ui.tables import format_money, format_table
 
 TITLE = "── Return ──"
 ALL = "all"
+RETURN_HELP = """── Help: Return ──
+  barcode or number, Enter   add a copy coming back: shown with its days late and fee
+  all, Enter                 everything one customer has out (asked whose)
+  Enter alone                done: the condition is asked, the charges shown, then
+                             whether they are paid now and whether to take them back;
+                             with no copy yet, back to the menu
+  Up, Down                   copies typed before (the copies' history)
+  Esc, Ctrl-C                cancel this return: nothing is returned; Esc again goes back
+  F1 or ?                    this help (what you typed stays)
+"""
 
 
 class Terminal(Asker, Protocol):
@@ -51,7 +61,8 @@ def _one_return(terminal: Terminal) -> bool:
     refs: list[str] = []
     quote: ReturnQuote | None = None
     while True:
-        text = terminal.prompt("return> ", key_bindings=cancel_keys()).strip()
+        text = terminal.prompt("return> ", key_bindings=form_keys(RETURN_HELP),
+                               history="copies").strip()
         if not text:
             break
         if text.lower() == ALL and not refs:
@@ -68,6 +79,19 @@ def _one_return(terminal: Terminal) -> bool:
                              terminal_colour(terminal)))
     if not refs or quote is None:
         return False
+    _confirm_and_return(terminal, refs, quote)
+    return True
+
+
+def return_named(terminal: Terminal, refs: list[str]) -> None:
+    """Take back copies named all at once (the quick command line): the same checks and
+    confirmation as the screen's before anything is written."""
+    _confirm_and_return(terminal, refs, terminal.services.desk.returns.quote(refs))
+
+
+def _confirm_and_return(terminal: Terminal, refs: list[str], quote: ReturnQuote) -> None:
+    """The condition asked, the charges shown, then the return on a yes."""
+    returns = terminal.services.desk.returns
     condition = choose(terminal, "Condition", CONDITIONS, default="ok")
     if condition != "ok":
         quote = returns.quote(refs, condition)
@@ -76,14 +100,13 @@ def _one_return(terminal: Terminal) -> bool:
     if not yes_no(terminal, f"Take back {len(refs)} cop{'y' if len(refs) == 1 else 'ies'} "
                             f"from {quote.customer}?"):
         terminal.say("Nothing was returned.")
-        return True
+        return
     try:
         result = returns.return_copies(refs, condition, pay_now)
     except StoreError as e:
         terminal.say(error_line(e) + " Nothing was returned.")
-        return True
+        return
     _done(terminal, result)
-    return True
 
 
 def _return_all(terminal: Terminal) -> bool:

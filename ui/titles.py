@@ -184,14 +184,14 @@ def describe_card(card: TitleCard, tz_name: str, store_id: int | None) -> str:
 
 def find_titles(t: Terminal, shown: Shown) -> None:
     """Titles by part of their name."""
-    text = ask(t, "Part of the title")
+    text = ask(t, "Part of the title", history="titles")
     if text:
         show_hits(t, shown, text, t.services.videos.find_titles(text, here=here(t)))
 
 
 def search_titles(t: Terminal, shown: Shown) -> None:
     """Titles by part of their name, genre, rating, format, and a copy on the shelf here."""
-    text = ask(t, "Part of the title")
+    text = ask(t, "Part of the title", history="titles")
     if not text:
         return
     rules.title_search(text)  # said now, not after the filters

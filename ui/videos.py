@@ -23,7 +23,7 @@ from store import title_rules as rules
 from store.errors import StoreError, ValidationError
 from store.videos import CopyView
 from ui import titles
-from ui.forms import ask, cancel_keys, yes_no
+from ui.forms import ask, form_keys, yes_no
 from ui.holding import hold_shown
 from ui.messages import error_line
 from ui.submenu import BACK, HELP, Entry, help_text, menu_keys, menu_text
@@ -62,7 +62,7 @@ def mark_copy_entry(t: Terminal, shown: Shown) -> None:
 
 
 def ask_copy(t: Terminal) -> CopyView | None:
-    text = ask(t, "Copy: scan its barcode or type its number")
+    text = ask(t, "Copy: scan its barcode or type its number", history="copies")
     if not text:
         t.say("No copy chosen.")
         return None
@@ -140,7 +140,8 @@ def open_copy(terminal: Terminal, copy: CopyView) -> None:
         with terminal.watch(changed):
             while True:
                 try:
-                    answer = terminal.prompt(f"copy {copy.id}> ", key_bindings=cancel_keys())
+                    answer = terminal.prompt(f"copy {copy.id}> ",
+                                             key_bindings=form_keys(COPY_HELP))
                 except KeyboardInterrupt:
                     return
                 answer = answer.strip().lower()

@@ -22,16 +22,30 @@ def till(shop):
         term.close()
 
 
+def at_menu(term):
+    """The main menu's prompt is the last line above the toolbar."""
+    return [x for x in term.screen().splitlines() if x.strip()][-2].startswith("videostore>")
+
+
+def wait_at_menu(term, timeout_s=15.0):
+    """Until the main menu's prompt, with nothing typed, is the last line."""
+    def empty_menu():
+        return [x for x in term.screen().splitlines() if x.strip()][-2].rstrip() == "videostore>"
+    deadline = time.monotonic() + timeout_s
+    while not empty_menu():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"never back at the main menu:\n{term.screen()}")
+        time.sleep(0.05)
+
+
 def back_to_menu(term):
     """Esc, one level at a time, until the main menu's prompt is the last line above the
     toolbar."""
-    def at_menu():
-        return [x for x in term.screen().splitlines() if x.strip()][-2].startswith("videostore>")
     for _ in range(5):
         term.send("Escape")
         deadline = time.monotonic() + 3
         while time.monotonic() < deadline:
-            if at_menu():
+            if at_menu(term):
                 return
             time.sleep(0.05)
     raise AssertionError(f"never back at the main menu:\n{term.screen()}")
@@ -114,3 +128,46 @@ def test_register_a_customer_hire_from_their_page_and_return_ten_days_later(shop
     receipt = screen[screen.rindex("RETURN · receipt"):]
     assert receipt.count("7 days late") == 2 and "14.00" in receipt
     assert "Balance owed" in receipt and "Traceback" not in screen
+
+
+def test_quick_command_line_hires_and_returns_up_recalls_it_and_f1_lists_the_hire_keys(
+        shop, till):
+    alien = shop.copies["Alien@1"][0]
+    open_hires = "SELECT COUNT(*) FROM hires WHERE copy_id = %s AND returned_at IS NULL"
+    till.type(f"/hire {alien} to 555-0101")
+    till.send("Enter")
+    till.wait_for("── To hire to Mary Smith ──")              # what will be written, first
+    answer(till, "Paid now (2.99)?", "n")
+    answer(till, "Hire 1 copy to Mary Smith?", "y")
+    till.wait_for("Hired 1 copy to Mary Smith; receipt")
+    assert shop.scalar(open_hires, (alien,)) == 1
+
+    wait_at_menu(till)
+    till.type(f"/return {alien}")
+    till.send("Enter")
+    answer(till, "Condition", "")
+    till.wait_for("── To take back from Mary Smith ──")
+    answer(till, "Take back 1 copy from Mary Smith?", "y")     # on time: nothing to pay
+    till.wait_for("Returned 1 from Mary Smith; receipt")
+    assert shop.scalar(open_hires, (alien,)) == 0
+
+    wait_at_menu(till)
+    till.send("Up")                                            # the menu line's history
+    till.wait_for(f"videostore> /return {alien}")
+    till.send("C-c")
+    wait_at_menu(till)
+
+    till.send("3")                                             # the Hire out screen
+    till.wait_for("customer>")
+    till.send("F1")
+    till.wait_for("── Help: choosing a customer ──")
+    answer(till, "customer>", "555 0101", 2)
+    till.wait_for("copy>")
+    till.type("12")
+    till.send("F1")
+    screen = till.wait_for("── Help: Hire out, the copies ──")
+    assert "Enter alone" in screen and "Esc, Ctrl-C" in screen
+    till.wait_for("copy> 12")                                  # what was typed stays
+    till.send("Escape")
+    screen = till.wait_for("Cancelled: nothing was hired.")
+    assert "Traceback" not in screen
