@@ -223,6 +223,28 @@ def test_a_failed_login_is_said_and_the_password_is_never_shown_or_recalled(term
         term.close()
 
 
+def test_a_history_that_cannot_be_kept_is_one_warning_and_up_still_recalls(terminal_env,
+                                                                            tmp_path):
+    blocker = tmp_path / "data"
+    blocker.write_text("a file where the data directory should be")
+    term = open_terminal({**terminal_env, "XDG_DATA_HOME": str(blocker)})
+    try:
+        log_in(term, "clk1")
+        term.wait_for(MENU)
+        assert term.screen().count("Warning: the history in") == 1
+        term.type("/help")
+        term.send("Enter")
+        term.wait_for("── Help: quick commands ──")
+        term.wait_for_count(MENU, 2)
+        term.send("Up")                      # kept in memory for this session
+        term.wait_for("videostore> /help")
+        term.send("C-u", "q")
+        assert term.exit_status() == 0
+        assert "Traceback" not in term.screen()
+    finally:
+        term.close()
+
+
 def test_a_clerk_of_the_second_store_works_in_that_store(terminal_env):
     term = open_terminal(terminal_env)
     try:
