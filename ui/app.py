@@ -64,6 +64,8 @@ class TerminalApp:
         self._login: PromptSession[str] | None = None
         self._forms: PromptSession[str] | None = None  # screens' questions: see prompt()
         self._searches: dict[str, PromptSession[str]] = {}  # prompts with a history each
+        self._toolbar: Callable[[], object] | None = None
+        self._quick: Completer | None = None                 # the menu line's completion
         self._histories = Histories(warn=print)  # print: safe while a prompt is shown
         self._new_events = 0  # since the clerk last chose something
         self._watchers: list[Callable[[str, dict], None]] = []
@@ -173,7 +175,7 @@ class TerminalApp:
         elif choice.startswith(PREFIX):
             self._show(lambda t: run_command(t, typed))
         elif choice in by_key:
-            self._show(by_key[choice].run)
+            self._show(by_key[choice].show)
         elif choice:
             self.say("Choose 1-6 or q, or / and a command (F1 for help).")
         return True
