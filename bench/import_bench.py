@@ -10,6 +10,9 @@ Files: `--rows` customers (Sakila's names, unique phones, dates of birth) and `-
 copies (of --rows/500 titles, imported first and not timed), generated as CSV. The baseline
 is one `LOAD DATA LOCAL INFILE` of the very same file into an empty table made LIKE the real
 one (same indexes), the columns the file lacks filled by SET — no checks, no staging. The
+copies' barcodes are made title number first, as the store makes them: sequential ones
+(UUID_SHORT) fill the unique index in order and load ~20% faster here, a saving no real
+import of copies can have. The
 importer is the command an admin runs, in its own process: it reads and checks every row
 with the forms' rules, stages, checks duplicates and writes in one transaction. Its peak
 RSS (from wait4) is measured at a tenth of the rows and at all of them.
@@ -71,9 +74,12 @@ BARE = {
     "customers": ("(first_name, last_name, phone, email, @dob, city) SET date_of_birth = @dob, "
                   "store_id = 1, card_number = UUID_SHORT(), created_at = UTC_TIMESTAMP(6), "
                   "updated_at = UTC_TIMESTAMP(6)"),
-    "copies": ("(title_id, format) SET store_id = 1, barcode = UUID_SHORT(), "
-               "copy_number = (@n := @n + 1), created_at = UTC_TIMESTAMP(6), "
-               "updated_at = UTC_TIMESTAMP(6)"),
+    # Barcodes shaped as the store makes them (codes.copy_barcode: the title's number
+    # first), so the unique index fills in the same order as the import's; the check digit,
+    # which costs the database nothing, is left out.
+    "copies": ("(title_id, format) SET store_id = 1, copy_number = (@n := @n + 1), "
+               "barcode = CONCAT(LPAD(title_id, 7, '0'), LPAD(copy_number, 7, '0')), "
+               "created_at = UTC_TIMESTAMP(6), updated_at = UTC_TIMESTAMP(6)"),
 }
 
 
