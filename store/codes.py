@@ -4,6 +4,19 @@ from __future__ import annotations
 
 
 _DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)   # a digit doubled, its two digits added
+MAX_NUMBER_DIGITS = 18   # a whole number typed or read from a file: int64 and then some
+
+
+def is_digits(text: str) -> bool:
+    """Only the digits 0-9. str.isdigit() alone also says yes to '²', '⓵' and other
+    scripts' digits, which int() refuses (a ValueError, not a clear message)."""
+    return text.isascii() and text.isdigit()
+
+
+def whole_number(text: str) -> int | None:
+    """`text` as a whole number when it is 1 to MAX_NUMBER_DIGITS digits 0-9, else None
+    (int() refuses over 4300 digits with a ValueError; no count or id needs 19)."""
+    return int(text) if len(text) <= MAX_NUMBER_DIGITS and is_digits(text) else None
 
 
 def luhn_digit(digits: str) -> str:
@@ -17,7 +30,7 @@ def luhn_digit(digits: str) -> str:
 
 
 def is_valid(code: str) -> bool:
-    return code.isdigit() and len(code) >= 2 and luhn_digit(code[:-1]) == code[-1]
+    return is_digits(code) and len(code) >= 2 and luhn_digit(code[:-1]) == code[-1]
 
 
 def card_number(sequence: int) -> str:

@@ -96,10 +96,11 @@ def store_of(text: str, default: int, stores: set[int]) -> int:
     text = text.strip()
     if not text:
         return default
-    if not text.isdigit() or int(text) not in stores:
+    number = codes.whole_number(text)
+    if number is None or number not in stores:
         raise ValidationError(f"Store {text!r} does not exist (stores: "
                               f"{', '.join(str(s) for s in sorted(stores))}).")
-    return int(text)
+    return number
 
 
 def customer_row(fields: dict[str, str], today: date, default_store: int,
@@ -136,9 +137,10 @@ def title_row(fields: dict[str, str], this_year: int) -> tuple[Any, ...]:
 
 def title_id_of(text: str) -> int:
     text = text.strip()
-    if not text.isdigit() or int(text) < 1:
+    number = codes.whole_number(text)
+    if number is None or number < 1:
         raise ValidationError(f"Title id {text or 'nothing'!r} is not a title number.")
-    return int(text)
+    return number
 
 
 # A file of copies says "DVD" a million times: each spelling is read once (CSV fields are

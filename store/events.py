@@ -29,14 +29,26 @@ UNNAMED = "inventory.changed"           # an inventory event published without a
 # Never a name the server itself uses (session.ended, staff.login, lagged, notice, ...).
 PUBLISHED_FAMILIES = ("copy", "copies", "title", "customer", "hold", "inventory", "settings")
 MAX_DATA_BYTES = 4096
+MAX_DATA_DEPTH = 253      # orjson encodes 254 levels (it decodes 1024); the event is one
+
+
+def _encoded_size(data: dict[str, Any]) -> int:
+    """Its size as sent on. Nested deeper than orjson encodes (requests may nest deeper)
+    it cannot be sent on at all: counted as too big, not failing later as INTERNAL. The
+    event's envelope is measured with it, as it adds a level."""
+    try:
+        return len(orjson.dumps({"data": data})) - len(b'{"data":}')
+    except orjson.JSONEncodeError:
+        return MAX_DATA_BYTES + 1
 
 
 def check_event(args: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     """The name and data of an inventory event a terminal announces ("event", "data");
     BadRequest for anything else — above all, a name only the server may use."""
     data = args.get("data", {})
-    if not isinstance(data, dict) or len(orjson.dumps(data)) > MAX_DATA_BYTES:
-        raise BadRequest(f"data must be a JSON object of at most {MAX_DATA_BYTES} bytes")
+    if not isinstance(data, dict) or _encoded_size(data) > MAX_DATA_BYTES:
+        raise BadRequest(f"data must be a JSON object of at most {MAX_DATA_BYTES} bytes, "
+                         f"nested at most {MAX_DATA_DEPTH} deep")
     event = args.get("event", data.get("event", UNNAMED))
     if not isinstance(event, str) or len(event) > 64 or not EVENT_NAME.fullmatch(event):
         raise BadRequest("event must be a dotted lower-case name, e.g. copy.hired")

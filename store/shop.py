@@ -19,6 +19,7 @@ from db import shop_settings as sql
 from db.audit import insert_audit
 from db.database import Database, Tx
 from store import roles, unit
+from store.codes import whole_number
 from store.counter import Counter
 from store.errors import NotFound, ValidationError
 from store.money import parse_amount
@@ -47,9 +48,10 @@ class ShopRules:
 
 def _whole(low: int, high: int) -> Callable[[str], int]:
     def parse(text: str) -> int:
-        if not text.strip().isdigit() or not low <= int(text) <= high:
+        number = whole_number(text.strip())
+        if number is None or not low <= number <= high:
             raise ValidationError(f"{text!r} is not a whole number from {low} to {high}")
-        return int(text)
+        return number
     return parse
 
 

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any, Callable
 
+from store.codes import whole_number
 from store.errors import Refused, ValidationError
 
 RATINGS = ("G", "PG", "PG-13", "R", "NC-17")
@@ -80,11 +81,12 @@ def _whole(value: Any, what: str, low: int, high: int, optional: bool) -> int | 
     text = _text(value)
     if not text and optional:
         return None
-    if not text.isdigit() or not low <= int(text) <= high:
+    number = whole_number(text)
+    if number is None or not low <= number <= high:
         shown = repr(text) if text else "nothing"
         raise ValidationError(f"{what} must be a whole number from {low} to {high} "
                               f"({shown} given).")
-    return int(text)
+    return number
 
 
 def parse_year(value: Any, this_year: int) -> int | None:

@@ -70,15 +70,15 @@ def parse_copy_ref(text: str) -> CopyRef:
     code = text.strip().replace(" ", "")
     if not code:
         raise ValidationError("Scan a barcode or type a copy number.")
-    if not code.isdigit():
+    if not codes.is_digits(code):
         raise ValidationError(f"{text.strip()!r} is not a barcode or a copy number: digits only.")
     if len(code) == BARCODE_LENGTH:
         if not codes.is_valid(code):
             raise ValidationError(f"Barcode {code} does not check out (mis-scanned?): "
                                   f"scan it again.")
         return CopyRef(barcode=code)
-    number = int(code)
-    if len(code) > BARCODE_LENGTH or not 1 <= number <= MAX_COPY_ID:
+    number = codes.whole_number(code)
+    if len(code) > BARCODE_LENGTH or number is None or not 1 <= number <= MAX_COPY_ID:
         raise ValidationError(f"{code} is neither a barcode ({BARCODE_LENGTH} digits) nor a "
                               f"copy number.")
     return CopyRef(copy_id=number)
