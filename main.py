@@ -7,6 +7,7 @@
     python main.py export customers|titles|copies FILE.csv
     python main.py report NAME     a report as a table, CSV or JSON (report list: all names)
     python main.py backup FILE     a consistent dump while clerks work; restore FILE
+    python main.py audit verify    check the audit log's hash chain (exit 1 if broken)
 """
 from __future__ import annotations
 
@@ -71,6 +72,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     m = sub.add_parser("migrate", help="apply this code's schema migrations to the database")
     _common(m, suppress=True, store_help=argparse.SUPPRESS)
     _data_commands(sub)
+    a = sub.add_parser("audit", help="audit verify: seal the audit log's new rows and check "
+                       "its hash chain; says where it breaks (exit code 1)")
+    _common(a, suppress=True, store_help=argparse.SUPPRESS)
+    a.add_argument("action", choices=["verify"], help="verify: walk the chain as the admin "
+                   "account")
     return p.parse_args(argv)
 
 
@@ -145,6 +151,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "report":
         from ui import report_cli
         return report_cli.run(settings, args)
+    if args.command == "audit":
+        from ui import audit_cli
+        return audit_cli.run(settings, args)
     if args.command in ("backup", "restore"):
         from ui import backup_cli
         return backup_cli.run(settings, args)

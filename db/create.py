@@ -4,7 +4,8 @@ Connects as a server-wide superuser (db.root_user), then:
   1. refuses if the database exists, unless `reset` (which drops it and its accounts first);
   2. creates it (utf8mb4), applies schema.sql and the migrations;
   3. creates the application's account, with SELECT/INSERT/UPDATE/DELETE on the store's
-     tables and nothing else (audit_log: SELECT/INSERT only; schema_version: SELECT only),
+     tables and nothing else (audit_log and its seals: SELECT/INSERT only; schema_version:
+     SELECT only),
      and the admin's account, with all privileges on this database only (and the right
      to grant them, for migrations);
   4. saves any password it generated to <secrets_dir>/<name>.toml (mode 0600).
@@ -31,7 +32,8 @@ ACCOUNT = re.compile(r"^[A-Za-z0-9_]{1,32}\Z")
 ACCOUNT_HOST = re.compile(r"^[A-Za-z0-9.%_:-]{1,60}\Z")
 
 # Table privileges of the application's account; every other table gets the default.
-APP_TABLE_PRIVILEGES = {"audit_log": "SELECT, INSERT", "schema_version": "SELECT"}
+APP_TABLE_PRIVILEGES = {"audit_log": "SELECT, INSERT", "audit_seals": "SELECT, INSERT",
+                        "schema_version": "SELECT"}
 APP_DEFAULT_PRIVILEGES = "SELECT, INSERT, UPDATE, DELETE"
 
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from db.database import Database
 from db.settings import Settings
+from store.audit import SEAL_EVERY_S, PeriodicSealer
 from store.clock import Clock
 from store.dispatch import Dispatcher
 from store.events import EventHub
@@ -83,6 +84,7 @@ def build_server(settings: Settings, test_clock: bool = False) -> StoreServer:
     sessions.defer = server.submit
     server.every(ACTIVITY_FLUSH_S, sessions.flush_activity)
     server.every(ACTIVITY_FLUSH_S, locks.sweep)
+    server.every(SEAL_EVERY_S, PeriodicSealer(settings, database))  # the audit hash chain
     # Often enough that an idle session ends within a few percent of its idle time.
     server.every(min(IDLE_SWEEP_S, s.session_idle_s / 2), sessions.expire_idle)
     return server
