@@ -52,6 +52,12 @@ server: database
 tls: db
 	@$(PY) -m dev.tls make var/tls --enable
 
+## bench: every script in bench/ (3 runs each, medians) and the growth runs, against the
+## private MariaDB and servers of their own, on Sakila scaled by bench/scale.py; writes
+## docs/benchmarks.md. BENCH_ARGS passes options on, e.g. BENCH_ARGS=--quick
+bench: db
+	$(PY) bench/run_all.py $(BENCH_ARGS)
+
 status:
 	@python3 -m dev.mariadb status
 	@[ -x $(PY) ] && $(PY) -m dev.storeserver status || true

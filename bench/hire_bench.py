@@ -3,6 +3,7 @@ customer and title search at size against the bare indexed queries — all in th
 
     python bench/hire_bench.py [--clerks 8] [--copies 100] [--seconds 10]
                                [--customers 1000000] [--titles 1000000] [--searches 300]
+                               [--scale N] [--json FILE]
 
 Needs the private MariaDB running (`make up` or `make test` starts it); the bench makes a
 database of its own, starts a store server over it and drops it at the end.
@@ -21,7 +22,10 @@ Search: `--customers` customers (Sakila's names, mixed) and `--titles` titles (w
 Sakila's titles) are added; `--searches` customer finds (surname prefixes, given name +
 surname prefix) through Customers.find, and title finds (word prefixes) through
 Videos.find_titles, against the bare indexed query for the same text; p50 and p95, and the
-ratio of the p95s. Prints its figures; asserts nothing (a benchmark, not a test).
+ratio of the p95s. `--scale N` first loads Sakila ×N (bench/scale.py: titles, copies,
+customers) around the counter's own rows, so the hires and the searches meet tables of
+that size (run_all.py's growth table: `--scale N --customers 0 --titles 0`).
+Prints its figures; asserts nothing (a benchmark, not a test).
 Targets (issue 4): hire ratio >= 0.8 with 0 double hires; search p95 <= 20 ms at 1M rows.
 """
 from __future__ import annotations
@@ -352,16 +356,29 @@ def main() -> None:
     p.add_argument("--customers", type=int, default=1_000_000)
     p.add_argument("--titles", type=int, default=1_000_000)
     p.add_argument("--searches", type=int, default=300)
+    p.add_argument("--scale", type=int, default=0,
+                   help="load Sakila ×N first (bench/scale.py); 0: none")
+    p.add_argument("--json", metavar="FILE", help="also write the figures there (run_all.py)")
     args = p.parse_args()
 
     from bench.server_bench import start_store_server
-    from bench.common import bench_database, machine_line
+    from bench.common import Figures, at_least, at_most, bench_database, machine_line
     from db.create import drop_database
     settings = bench_database("vshire")
     db_name = settings.db.name
+    figures = Figures(args.json)
+    figures.note_machine(settings)
     server, port = start_store_server(db_name)
     try:
         copies, customers = seed_counter(settings, args.clerks, args.copies)
+        size = f"Sakila ×{args.scale}" if args.scale else f"{args.copies} copies"
+        if args.scale:   # after the counter's rows: its copy and card numbers come first
+            from bench.scale import scale_into
+            started = time.monotonic()
+            counts = scale_into(settings, args.scale, say=lambda line: None)
+            print(f"Sakila ×{args.scale}: {counts['titles']:,} titles, {counts['copies']:,} "
+                  f"copies, {counts['customers']:,} customers ({time.monotonic() - started:.0f}"
+                  f" s to load)", flush=True)
         print(f"{machine_line()}; {args.clerks} clerks on {args.copies} copies, "
               f"{args.seconds:g} s a run, runs bare-managers-managers-bare twice", flush=True)
         runs: dict[str, list[dict[str, float]]] = {"bare": [], "managers": []}
@@ -377,13 +394,23 @@ def main() -> None:
             ratio = f"  ratio to bare {ours / max(bare, 1e-9):.2f}" if way == "managers" else ""
             print(f"{label:<40} {rate:8.1f} hires/s  ({conflicts} conflicts){ratio}", flush=True)
         print(f"{'double hires (both ways, all runs)':<40} {doubles}", flush=True)
+        figures.add(f"hire + return, {args.clerks} clerks", ours, "hires/s", baseline=bare,
+                    baseline_is="bare SQL", targets=[at_least(0.8)], size=size)
+        figures.add("double hires (both ways, all runs)", doubles, "", targets=[at_most(0)],
+                    size=size)
         started = time.monotonic()
         fill_for_search(settings, args.customers, args.titles)
         print(f"search data: {args.customers:,} customers, {args.titles:,} titles "
               f"({time.monotonic() - started:.0f} s to add)", flush=True)
+        rows = table_sizes(settings)
         found = search_run(port, db_name, args.searches)
         for what in ("customers", "titles"):
             mine, floor = found[what], found[f"{what} bare"]
+            for pct in ("p50", "p95"):
+                figures.add(f"{what[:-1]} search, {pct}", mine[pct], "ms", baseline=floor[pct],
+                            baseline_is="bare indexed query", size=f"{rows[what]:,} {what}",
+                            targets=[at_most(20.0), at_most(1.5, of="ratio")]
+                            if pct == "p95" else [])
             print(f"{what + ' search':<40} p50 {mine['p50']:6.2f} ms  p95 {mine['p95']:6.2f} ms"
                   f"  (bare indexed query p50 {floor['p50']:6.2f} ms  p95 {floor['p95']:6.2f} ms)"
                   f"  ratio of p95 {mine['p95'] / max(floor['p95'], 1e-9):.2f}", flush=True)
@@ -391,6 +418,18 @@ def main() -> None:
         server.terminate()
         server.wait(10)
         drop_database(settings)
+    figures.write()
+
+
+def table_sizes(settings: Any) -> dict[str, int]:
+    """Rows in the tables searched."""
+    from db.database import Database
+    db = Database.for_app(settings.db, role="admin")
+    try:
+        return db.run(lambda tx: {t: int(tx.scalar(f"SELECT COUNT(*) FROM {t}"))
+                                  for t in ("customers", "titles")})
+    finally:
+        db.close()
 
 
 if __name__ == "__main__":

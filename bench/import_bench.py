@@ -1,7 +1,7 @@
 """CSV import through `python main.py import` against a bare LOAD DATA of the same file,
 in the same run; and the importer's peak memory at two file sizes (it must not grow).
 
-    python bench/import_bench.py [--rows 1000000] [--runs 1]
+    python bench/import_bench.py [--rows 1000000] [--runs 1] [--json FILE]
 
 Needs the private MariaDB running (`make up` or `make test` starts it); the bench makes a
 database of its own and drops it at the end.
@@ -139,11 +139,15 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--rows", type=int, default=1_000_000)
     p.add_argument("--runs", type=int, default=1)
+    p.add_argument("--json", metavar="FILE", help="also write the figures there (run_all.py)")
     args = p.parse_args()
 
-    from bench.common import bench_database, machine_line
+    from bench.common import Figures, at_least, at_most, bench_database, machine_line
     from db.create import drop_database
     settings = bench_database("vsimp")
+    figures = Figures(args.json)
+    figures.note_machine(settings)
+    size = f"{args.rows:,} rows"
     db_name = settings.db.name
     titles = max(1, args.rows // COPIES_PER_TITLE)
     print(f"{machine_line()}; {args.rows:,} rows a file, {args.runs} run(s)",
@@ -175,8 +179,16 @@ def main() -> None:
                 print(f"{'import ' + kind + ' peak RSS':<34} {peak_small:6.1f} MB at "
                       f"{max(1, args.rows // 10):,} rows, {peak_full:6.1f} MB at {args.rows:,} "
                       f"rows", flush=True)
+                figures.add(f"import {kind}", args.rows / ours, "rows/s",
+                            baseline=args.rows / bare, baseline_is="bare LOAD DATA",
+                            targets=[at_least(0.7)], size=size)
+                # Flat in file size: the peak at all the rows over the peak at a tenth.
+                figures.add(f"import {kind}, peak RSS", peak_full, "MB", baseline=peak_small,
+                            baseline_is=f"the same at {max(1, args.rows // 10):,} rows",
+                            targets=[at_most(1.1, of="ratio")], size=size)
     finally:
         drop_database(settings)
+    figures.write()
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Store server throughput and latency, against redis-server measured in the same run.
 
     python bench/server_bench.py [--connections 50] [--processes 2] [--seconds 3] [--runs 3]
-                                 [--paced-rate 100]
+                                 [--paced-rate 100] [--json FILE]
 
 Needs the private MariaDB running (`make up` or `make test` starts it): the bench makes a
 database of its own, starts a store server over it and drops it at the end. It starts
@@ -236,8 +236,11 @@ def main() -> None:
     p.add_argument("--runs", type=int, default=3)
     p.add_argument("--paced-rate", type=float, default=100.0,
                    help="cycles a second per connection in the paced figures")
+    p.add_argument("--json", metavar="FILE", help="also write the figures there (run_all.py)")
     args = p.parse_args()
     shape = (args.connections, args.processes, args.seconds)
+    from bench.common import Figures, at_least, at_most
+    figures, size = Figures(args.json), f"{args.connections} connections"
 
     from db.create import drop_database
     from db.settings import load_settings
@@ -253,14 +256,17 @@ def main() -> None:
     redis, redis_port = start_redis()
     store, store_port = start_store_server(db_name)
     try:
+        figures.note_machine(load_settings({"db.name": db_name}))   # with the saved passwords
         resume = ours("resume", {"token": session_token(store_port, password)})
         import mysql.connector
         print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, "
               f"mysql-connector {mysql.connector.__version__}; {args.connections} connections "
               f"from {args.processes} processes, {args.seconds:g} s per figure, medians of "
               f"{args.runs} interleaved runs", flush=True)
-        report("floor: bare threaded line server",
-               measure(ready.get(), bare.pid, "bare", "clock", *shape), "req")
+        floor = measure(ready.get(), bare.pid, "bare", "clock", *shape)
+        report("floor: bare threaded line server", floor, "req")
+        figures.add("floor: bare threaded line server (constant reply)", floor["per_s"],
+                    "req/s", size=size)
         for workload, unit, redis_label, ours_label in (
                 ("clock", "req", "redis-server PING", "store server time"),
                 ("lock", "pair", "redis-server SET NX PX + DEL",
@@ -273,16 +279,29 @@ def main() -> None:
                                           rate=rate))
                     mine.append(measure(store_port, store.pid, "ours", workload, *shape,
                                         setup=resume, rate=rate))
-                baseline = median_of(theirs)
+                baseline, result = median_of(theirs), median_of(mine)
                 report(f"{redis_label}, {paced}", baseline, unit)
-                report(f"{ours_label}, {paced}", median_of(mine), unit,
-                       baseline if not rate else None)
+                report(f"{ours_label}, {paced}", result, unit, baseline if not rate else None)
+                if rate:
+                    figures.add(f"{ours_label}, {paced}, p99", result["p99_ms"], "ms",
+                                baseline=baseline["p99_ms"], baseline_is=redis_label,
+                                targets=[at_most(2.0)], size=size)
+                    continue
+                figures.add(f"{ours_label}, saturated", result["per_s"], f"{unit}/s",
+                            baseline=baseline["per_s"], baseline_is=redis_label,
+                            targets=[at_least(0.5)], size=size)
+                figures.add(f"{ours_label}, saturated, p99", result["p99_ms"], "ms",
+                            baseline=baseline["p99_ms"], baseline_is=redis_label, size=size)
+                figures.add(f"{ours_label}, saturated, server CPU per request",
+                            result["cpu_us"], "µs", baseline=baseline["cpu_us"],
+                            baseline_is=redis_label, size=size)
     finally:
         for proc in (store, redis):
             proc.terminate()
             proc.wait(10)
         bare.terminate()
         drop_database(settings)
+    figures.write()
 
 
 if __name__ == "__main__":

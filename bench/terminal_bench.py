@@ -1,7 +1,7 @@
 """The clerk's terminal: how fast it starts, and how fast its screens' queries answer on a
 big shop (Sakila ×100: 100k titles, 458k copies, 60k customers).
 
-    python bench/terminal_bench.py [--runs 15] [--scale 100] [--queries 200]
+    python bench/terminal_bench.py [--runs 15] [--scale 100] [--queries 200] [--json FILE]
 
 Needs the private MariaDB running (`make up` or `make test` starts it); the bench makes a
 database of its own (Sakila ×scale, through bench/scale.py), starts a store server over it
@@ -216,14 +216,18 @@ def main() -> None:
     p.add_argument("--runs", type=int, default=15, help="starts of each kind")
     p.add_argument("--scale", type=int, default=100, help="Sakila ×N (bench/scale.py)")
     p.add_argument("--queries", type=int, default=200, help="of each screen action")
+    p.add_argument("--json", metavar="FILE", help="also write the figures there (run_all.py)")
     args = p.parse_args()
 
-    from bench.common import bench_database, machine_line
+    from bench.common import Figures, at_most, bench_database, machine_line
     from bench.scale import scale_into
     from bench.server_bench import start_store_server
     from db.create import drop_database
     settings = bench_database("vsterm")
     db_name = settings.db.name
+    figures = Figures(args.json)
+    figures.note_machine(settings)
+    size = f"Sakila ×{args.scale}"
     server = None
     try:
         counts = scale_into(settings, args.scale, say=lambda line: None)
@@ -242,6 +246,11 @@ def main() -> None:
               f"{ours / base:.2f}  (target 500 ms)", flush=True)
         print(f"{'login: password Enter to the menu':<36} median "
               f"{statistics.median(times['login']) * 1000:6.0f} ms", flush=True)
+        figures.add("python main.py to the login prompt", ours * 1000, "ms",
+                    baseline=base * 1000, baseline_is="bare PromptSession",
+                    targets=[at_most(500.0)], size=size)
+        figures.add("login: the password's Enter to the menu",
+                    statistics.median(times["login"]) * 1000, "ms", size=size)
         found = screen_actions(db_name, port, args.queries)
         floor = found.pop("floor")
         print(f"{'primary-key SELECT (floor)':<36} p50 {floor['p50']:6.2f} ms  "
@@ -250,11 +259,14 @@ def main() -> None:
             print(f"{action:<36} p50 {r['p50']:6.2f} ms  p95 {r['p95']:6.2f} ms  ratio of "
                   f"p95 to floor {r['p95'] / max(floor['p95'], 1e-9):5.1f}  (target 100 ms)",
                   flush=True)
+            figures.add(f"{action}, p95", r["p95"], "ms", baseline=floor["p95"],
+                        baseline_is="primary-key SELECT", targets=[at_most(100.0)], size=size)
     finally:
         if server is not None:
             server.terminate()
             server.wait(10)
         drop_database(settings)
+    figures.write()
 
 
 if __name__ == "__main__":
