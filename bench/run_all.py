@@ -146,8 +146,12 @@ def machine_text(m: dict[str, Any]) -> str:
 
 def generated(args: argparse.Namespace, machine: dict[str, Any],
               suite: dict[str, list[dict[str, Any]]],
-              growth: dict[str, dict[str, list[dict[str, Any]]]], minutes: float) -> str:
+              growth: dict[str, dict[str, list[dict[str, Any]]]], minutes: float,
+              done: bool = True) -> str:
     lines = [BEGIN, "", "## Figures (generated)", "",
+             *([] if done else ["**Partial: `make bench` is still running, or was stopped "
+                                "before the end; what follows is what it had measured.**",
+                                ""]),
              f"`make bench`{' --quick (tiny sizes: these figures say nothing about speed)' if args.quick else ''}"
              f", {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {minutes:.1f} min. "
              f"Machine: {machine_text(machine)}. Each script run {args.runs} time(s) in "
@@ -209,29 +213,36 @@ def main() -> None:
 
     machine: dict[str, Any] = {}
     suite: dict[str, list[dict[str, Any]]] = {}
+    growth: dict[str, dict[str, list[dict[str, Any]]]] = {}
+
+    def write(done: bool) -> None:
+        """The document as measured so far: a run stopped halfway keeps what it measured."""
+        write_into(args.out, generated(args, machine, suite, growth,
+                                       (time.monotonic() - started) / 60, done))
+
     for name in only:
         script, _, full, quick = SUITE[name]
         runs = [run_script(script, quick if args.quick else full, say)
                 for _ in range(args.runs)]
         machine = machine or runs[0]["machine"]
         suite[name] = medians(runs)
-    growth: dict[str, dict[str, list[dict[str, Any]]]] = {}
+        write(done=False)
     if not args.no_growth and "server" in only:
         shape = QUICK_SERVER if args.quick else GROWTH_SERVER
-        growth["Store server, by connections"] = {
-            f"{n} conn.": medians([run_script("server_bench.py",
-                                              ["--connections", str(n), *shape], say)])
-            for n in connections}
+        columns = growth["Store server, by connections"] = {}
+        for n in connections:
+            columns[f"{n} conn."] = medians([run_script(
+                "server_bench.py", ["--connections", str(n), *shape], say)])
+            write(done=False)
     if not args.no_growth and "hire" in only:
         shape = QUICK_HIRE if args.quick else GROWTH_HIRE
-        columns = {}
+        columns = growth["Hire and search, by the shop's size"] = {}
         for n in scales:
             rows = medians([run_script("hire_bench.py", ["--scale", str(n), *shape], say)])
             searched = ", ".join(r["size"] for r in rows if r["figure"].endswith("p95"))
             columns[f"Sakila ×{n} ({searched})"] = rows
-        growth["Hire and search, by the shop's size"] = columns
-    part = generated(args, machine, suite, growth, (time.monotonic() - started) / 60)
-    write_into(args.out, part)
+            write(done=False)
+    write(done=True)
     say(f"written: {args.out}")
 
 
