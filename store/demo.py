@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from decimal import Decimal
 
+from db.audit import insert_audit
 from db.catalogue import insert_copies, insert_title
 from db.customers import insert_customer
 from db.database import Database, Tx
@@ -42,5 +43,8 @@ def _load(tx: Tx, store_id: int, clerks: list[tuple[str, str]], now: datetime) -
     for seq, (first, last, phone, email, street, city, postcode, born) in enumerate(CUSTOMERS, 1):
         insert_customer(tx, store_id, codes.card_number(seq), first, last, phone or None,
                         email, street, city, postcode, date.fromisoformat(born), now)
+    added = {"titles": len(TITLES), "copies": copies, "customers": len(CUSTOMERS),
+             "clerks": len(clerks)}
+    insert_audit(tx, now, None, store_id, "import.demo", "copies", None, None, added)
     return (f"{len(TITLES)} titles, {copies} copies, {len(CUSTOMERS)} customers, "
             f"{len(clerks)} clerks")

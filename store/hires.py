@@ -206,7 +206,7 @@ class Hires:
                                 copy["status"], held[copy["id"]]), hirer, actor.store_id, rules,
                        today)
         hired = [self._hire_one(tx, actor, now, customer_id, copy, pay_now) for copy in copies]
-        self._fulfil_holds(tx, customer_id, copies, held, now)
+        self._fulfil_holds(tx, actor, customer_id, copies, held, now)
         if override_reason is not None:
             insert_audit(tx, now, actor.staff_id, actor.store_id, "hire.override_balance",
                          "customers", customer_id, {"balance": balance},
@@ -260,16 +260,20 @@ class Hires:
                       "rate": rate, "paid": rate if pay_now else 0})
         return HiredCopy(hire_id, copy["id"], copy["title"], copy["format"], due, rate)
 
-    def _fulfil_holds(self, tx: Tx, customer_id: int, copies: list[dict[str, Any]],
-                      held_for: dict[int, int | None], now: datetime) -> None:
+    def _fulfil_holds(self, tx: Tx, actor: Actor, customer_id: int,
+                      copies: list[dict[str, Any]], held_for: dict[int, int | None],
+                      now: datetime) -> None:
         """The customer's own holds on these titles here are served by this hire: a
-        waiting one, or the ready one that set this very copy aside."""
+        waiting one, or the ready one that set this very copy aside (each audited)."""
         holds = holds_sql.holds_of(tx, customer_id)
         for copy in copies:
             for hold in holds:
                 if (hold["title_id"], hold["store_id"]) == (copy["title_id"], copy["store_id"]) \
                         and (hold["status"] == "waiting" or held_for[copy["id"]] == customer_id):
                     holds_sql.close_hold(tx, hold["id"], "fulfilled", now)
+                    insert_audit(tx, now, actor.staff_id, actor.store_id, "hold.fulfil",
+                                 "holds", hold["id"], {"status": hold["status"]},
+                                 {"status": "fulfilled", "copy_id": copy["id"]})
                     hold["status"] = "fulfilled"
 
     def renew(self, copy_ref: str) -> HireResult:

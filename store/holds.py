@@ -103,6 +103,9 @@ class Holds:
                                               actor.staff_id, now)
                 except ForeignKeyViolation:
                     raise NotFound(f"There is no title {title_id}.") from None
+                insert_audit(tx, now, actor.staff_id, actor.store_id, "hold.place", "holds",
+                             hold_id, None, {"customer_id": customer_id, "title_id": title_id,
+                                             "position": ahead + 1})
                 return {"hold_id": hold_id, "position": ahead + 1}
             return unit.run(self.database, work)
 
@@ -124,13 +127,18 @@ class Holds:
                 if current is None or current["status"] not in ("waiting", "ready"):
                     raise NotFound(f"Hold {hold_id} was closed meanwhile.")
                 sql.close_hold(tx, hold_id, "cancelled", now)
-                if current["status"] != "ready":
-                    return None
-                passed = shelve(tx, current["copy_id"], current["title_id"],
-                                current["store_id"], now, rules)
-                insert_audit(tx, now, actor.staff_id, actor.store_id, "hold.cancel", "copies",
-                             current["copy_id"], {"status": "held", "hold_id": hold_id},
-                             {"status": "held" if passed else "available"})
+                passed = None
+                if current["status"] == "ready":
+                    passed = shelve(tx, current["copy_id"], current["title_id"],
+                                    current["store_id"], now, rules)
+                # One row per cancel, waiting or ready; a ready one says where its copy went.
+                insert_audit(tx, now, actor.staff_id, actor.store_id, "hold.cancel", "holds",
+                             hold_id, {"status": current["status"],
+                                       "copy_id": current["copy_id"]},
+                             {"status": "cancelled", "copy_status": None
+                              if current["status"] != "ready"
+                              else ("held" if passed else "available"),
+                              "passed_to_hold": passed.hold_id if passed else None})
                 return passed
             passed = unit.run(self.database, work)
         if passed:

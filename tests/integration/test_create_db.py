@@ -14,7 +14,8 @@ TABLES = {"stores", "staff", "customers", "titles", "copies", "hires", "charges"
           "holds", "sessions", "audit_log", "settings", "schema_version",
           "messages", "message_reads",  # from migration 0002
           "receipts",                   # from migration 0003
-          "import_keys", "import_stages"}  # from migration 0005
+          "import_keys", "import_stages",  # from migration 0005
+          "audit_seals"}                   # from migration 0006
 
 
 def admin_db(settings):
