@@ -184,3 +184,45 @@ def copies_whereabouts(tx: Tx, title_id: int) -> list[dict[str, Any]]:
     """Every copy of a title (all stores), as copy_whereabouts gives one."""
     return tx.all(_COPY_WHEREABOUTS + "WHERE c.title_id = %s "
                   "ORDER BY c.store_id, c.copy_number, ho.id", (title_id,))
+
+
+# --- what the counter's completion offers: a store's copies on the shelf -------------------
+
+_ON_SHELF = ("SELECT c.id, c.barcode, c.copy_number, c.format, t.title, t.release_year "
+             "FROM copies c JOIN titles t ON t.id = c.title_id ")
+_ON_SHELF_HERE = "c.store_id = %s AND c.status = 'available'"
+
+
+def shelf_copies_by_barcode(tx: Tx, store_id: int, prefix: str,
+                            limit: int) -> list[dict[str, Any]]:
+    """Copies available at the store whose barcode begins with `prefix` (digits), in
+    barcode order (a range of uq_copies_barcode, read until `limit` are found)."""
+    return tx.all(_ON_SHELF + f"WHERE c.barcode LIKE %s AND {_ON_SHELF_HERE} "
+                  "ORDER BY c.barcode LIMIT %s", (prefix + "%", store_id, limit))
+
+
+def shelf_copies_by_number(tx: Tx, store_id: int, ranges: Sequence[tuple[int, int]],
+                           limit: int) -> list[dict[str, Any]]:
+    """Copies available at the store whose number (id) is in one of `ranges` (low, high):
+    the numbers that begin with what was typed, as ranges of the primary key."""
+    if not ranges:
+        return []
+    within = " OR ".join(["c.id BETWEEN %s AND %s"] * len(ranges))
+    return tx.all(_ON_SHELF + f"WHERE ({within}) AND {_ON_SHELF_HERE} ORDER BY c.id LIMIT %s",
+                  [*[n for r in ranges for n in r], store_id, limit])
+
+
+def shelf_copies_by_title(tx: Tx, store_id: int, match: str | None, prefix: str | None,
+                          contains: Sequence[str], limit: int) -> list[dict[str, Any]]:
+    """Copies available at the store of titles found as find_titles finds them (a FULLTEXT
+    `match` or a title `prefix`, each `contains` pattern too): the titles by their index,
+    each one's copies here through ix_copies_store_title_status. By a prefix, in title
+    order (the index's: no sort); by a match, as the index gives them."""
+    if (match is None) == (prefix is None):
+        raise ValueError("copies by title: a FULLTEXT match or a prefix, one of them")
+    where = ("MATCH (t.title) AGAINST (%s IN BOOLEAN MODE)" if match is not None
+             else "t.title LIKE %s")
+    also = "".join(" AND t.title LIKE %s" for _ in contains)
+    order = "" if match is not None else " ORDER BY t.title, t.id"
+    return tx.all(_ON_SHELF + f"WHERE {where}{also} AND {_ON_SHELF_HERE}{order} LIMIT %s",
+                  [match if match is not None else prefix, *contains, store_id, limit])

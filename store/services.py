@@ -16,6 +16,7 @@ from store.payments import Payments
 from store.receipts import Receipts
 from store.reports import Reports
 from store.returns import Returns
+from store.shelf import Shelf
 from store.shop import ShopSettings
 from store.stores import StoreInfo, Stores
 from store.videos import Videos
@@ -51,6 +52,7 @@ class TerminalServices:
     customers: Customers
     desk: Desk
     reports: Reports
+    shelf: Shelf          # the copies on the shelf, for completing a copy as it is typed
 
     def home_store(self) -> StoreInfo:
         """The store this terminal serves: the logged-in clerk's, else the configured one.
@@ -84,4 +86,4 @@ def open_terminal_services(settings: Settings) -> TerminalServices:
                             Videos(database, counter), database,
                             customers=Customers(database, counter),
                             desk=open_desk(database, counter, shop, stores),
-                            reports=Reports(database))
+                            reports=Reports(database), shelf=Shelf(database))

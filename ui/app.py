@@ -21,12 +21,14 @@ from prompt_toolkit.key_binding.key_bindings import KeyBindingsBase
 from prompt_toolkit.patch_stdout import patch_stdout
 from prompt_toolkit.shortcuts import confirm
 from prompt_toolkit.styles import Style
+from prompt_toolkit.validation import Validator
 
 from store.config import Settings
 from store.errors import DatabaseMissing, StoreError
 from store.services import TerminalServices, open_terminal_services
 from store.stores import StoreInfo
 from ui import colour
+from ui.completion import CopyCompleter, TitleCompleter, store_of
 from ui.history import Histories
 from ui.keyhelp import prompt_with_help
 from ui.login import login_screen
@@ -77,19 +79,20 @@ class TerminalApp:
 
     def prompt(self, message: str, *, is_password: bool = False, default: str = "",
                completer: Completer | None = None,
-               key_bindings: KeyBindingsBase | None = None, history: str = "") -> str:
+               key_bindings: KeyBindingsBase | None = None, history: str = "",
+               validator: Validator | None = None) -> str:
         """One answer typed on a screen (Ctrl-C raises KeyboardInterrupt, Ctrl-D EOFError;
-        F1 shows the keys, ui/keyhelp.py). Its session keeps no history, so no answer (never
-        a password) can be recalled — except a search naming its `history` (ui/history.py).
-        Every setting is passed each time because a PromptSession keeps them for later
-        prompts."""
+        F1 shows the keys, ui/keyhelp.py; a `validator` refuses Enter until it passes). Its
+        session keeps no history, so no answer (never a password) can be recalled — except
+        a search naming its `history` (ui/history.py). Every setting is passed each time
+        (None too) because a PromptSession keeps them for later prompts."""
         if self._forms is None:
             raise RuntimeError("prompt() is for screens, shown once the terminal runs")
         self.services.leases.touch()  # the clerk is at work: keep their locks
         session = self._forms if is_password or not history else self._search(history)
         return prompt_with_help(session, self.say, message, is_password=is_password,
                                 default=default, completer=completer,
-                                key_bindings=key_bindings)
+                                key_bindings=key_bindings, validator=validator)
 
     def _search(self, history: str) -> PromptSession[str]:
         """The session of a search prompt that keeps the history `history`."""
@@ -114,7 +117,10 @@ class TerminalApp:
         self._menu = self._session(self._histories.get("menu"))
         self._login = self._session(DummyHistory())
         self._forms = self._session(DummyHistory())
-        self._quick = ThreadedCompleter(QuickCompleter(CustomerCompleter(self.services.customers)))
+        self._quick = ThreadedCompleter(QuickCompleter(
+            CustomerCompleter(self.services.customers),
+            copies=CopyCompleter(self.services.shelf, store_of(self)),
+            titles=TitleCompleter(self.services.videos, store_of(self))))
 
     def run(self) -> int:
         # Events arrive on another thread; printed through patch_stdout they appear above

@@ -25,7 +25,7 @@ from prompt_toolkit.completion import ThreadedCompleter
 from store import roles
 from store.customer_rules import FIELD_BY_COLUMN, Field, as_text, clean_field, nothing_found
 from store.customers import Customer
-from store.errors import StoreError, ValidationError
+from store.errors import StoreError
 from store.services import TerminalServices
 from ui import account
 from ui.colour import terminal_colour
@@ -125,14 +125,14 @@ def open_customer(t: Terminal, customer_id: int) -> None:
                 t.say(menu_text(actions))
                 try:
                     choice = t.prompt(f"customer {customer.card_number}> ",
-                                      key_bindings=menu_keys(actions))
+                                      key_bindings=menu_keys(actions, page_help(actions)))
                 except (KeyboardInterrupt, EOFError):
                     return
                 chosen = {a.key: a for a in actions}.get(choice.strip().lower())
                 if choice.strip() == BACK:
                     return
                 if choice.strip() in (HELP, "?"):
-                    t.say(help_text("a customer", actions, back="leave this customer"))
+                    t.say(page_help(actions))
                 elif chosen is None:
                     t.say(f"Choose {', '.join(a.key for a in actions)} (Esc leaves "
                           f"{customer.name}).")
@@ -144,6 +144,10 @@ def open_customer(t: Terminal, customer_id: int) -> None:
     finally:
         if held:
             t.services.leases.release(resource)
+
+
+def page_help(actions: list[CustomerAction]) -> str:
+    return help_text("a customer", actions, back="leave this customer")
 
 
 def actions_for(t: Terminal, customer: Customer) -> list[CustomerAction]:
@@ -175,20 +179,17 @@ def show_again(t: Terminal, customer_id: int, heading: str) -> None:
 
 def ask_field(t: Terminal, field: Field, today: Any, default: str = "",
               editing: bool = False) -> str:
-    """One detail, asked until it passes its rule (the rule's message shown each time).
-    Editing: Enter keeps `default`, and - clears a detail that may be empty."""
+    """One detail; Enter is refused, with its rule's message, until it passes the rule the
+    manager applies (store/customer_rules.py). Editing: Enter keeps `default`, and - clears
+    a detail that may be empty."""
     label = field.label if field.required else f"{field.label} (optional)"
     if editing and not field.required:
         label += " (- clears)"
-    while True:
-        answer = ask(t, label, default)
-        if editing and answer == "-" and not field.required:
-            answer = ""
-        try:
-            clean_field(field.column, answer, today)
-            return answer
-        except ValidationError as e:
-            t.say(error_line(e))
+
+    def meant(answer: str) -> str:
+        return "" if editing and answer == "-" and not field.required else answer
+    return meant(ask(t, label, default,
+                     rule=lambda answer: clean_field(field.column, meant(answer), today)))
 
 
 def register_customer(t: Terminal) -> None:
@@ -268,7 +269,8 @@ def customers_screen(t: Terminal) -> None:
         t.say("  ".join(f"{e.key} {e.label}" for e in entries.values())
               + "  or type a card or phone number  Esc Back")
         try:
-            choice = t.prompt(PROMPT, key_bindings=menu_keys(list(entries.values()))).strip()
+            choice = t.prompt(PROMPT, key_bindings=menu_keys(list(entries.values()),
+                                                             HELP_TEXT)).strip()
         except (KeyboardInterrupt, EOFError):
             return
         if choice == BACK:

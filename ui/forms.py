@@ -6,17 +6,24 @@ search history of its own, ui/history.py). Esc or Ctrl-C cancels the whole form 
 KeyboardInterrupt; Ctrl-D raises EOFError. The screen decides what a cancel means
 (ui/admin.py: back to its sub-menu). F1 (or ? on an empty line) shows the keys
 (ui/keyhelp.py): a screen's own text with `form_keys(ITS_HELP)`, else the form's.
+
+A question whose answer has a rule (a date of birth, a phone, a price) passes a
+`RuleCheck` of the manager's own rule: Enter is refused, with the rule's message under
+the line, until the answer passes — a convenience for the clerk; the manager checks
+everything again when it saves.
 """
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 from prompt_toolkit.completion import Completer, WordCompleter
+from prompt_toolkit.document import Document
 from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent, merge_key_bindings
 from prompt_toolkit.key_binding.key_bindings import KeyBindingsBase
+from prompt_toolkit.validation import ValidationError as Refusal, Validator
 
-from store.errors import StoreError
+from store.errors import StoreError, ValidationError
 from ui.keyhelp import help_keys
 from ui.messages import error_line
 
@@ -26,7 +33,23 @@ class Asker(Protocol):
 
     def prompt(self, message: str, *, is_password: bool = False, default: str = "",
                completer: Completer | None = None,
-               key_bindings: KeyBindingsBase | None = None, history: str = "") -> str: ...
+               key_bindings: KeyBindingsBase | None = None, history: str = "",
+               validator: Validator | None = None) -> str: ...
+
+
+class RuleCheck(Validator):
+    """A field's rule at the prompt: `rule(text)` raises the store's ValidationError
+    (store/customer_rules.py, store/title_rules.py) for an answer it refuses; its message,
+    in the words error_line gives it, is shown under the line and Enter waits."""
+
+    def __init__(self, rule: Callable[[str], Any]):
+        self.rule = rule
+
+    def validate(self, document: Document) -> None:
+        try:
+            self.rule(document.text)
+        except ValidationError as e:
+            raise Refusal(cursor_position=len(document.text), message=error_line(e)) from e
 
 
 def cancel_keys() -> KeyBindings:
@@ -46,12 +69,15 @@ def form_keys(help_text: str) -> KeyBindingsBase:
     return merge_key_bindings([cancel_keys(), help_keys(help_text)])
 
 
-def ask(terminal: Asker, label: str, default: str = "", history: str = "") -> str:
+def ask(terminal: Asker, label: str, default: str = "", history: str = "",
+        rule: Callable[[str], Any] | None = None, completer: Completer | None = None) -> str:
     """The answer, stripped; `default` (shown in brackets) when left empty. `history` names
-    the search history Up recalls (ui/history.py), if any."""
+    the search history Up recalls (ui/history.py), if any; `rule(answer)` (the answer as
+    returned, the default put in) must pass before Enter is taken."""
     shown = f"{label} [{default}]: " if default else f"{label}: "
+    check = RuleCheck(lambda text: rule(text.strip() or default)) if rule else None
     answer = terminal.prompt(shown, is_password=False, key_bindings=cancel_keys(),
-                             history=history).strip()
+                             history=history, validator=check, completer=completer).strip()
     return answer or default
 
 

@@ -13,6 +13,7 @@ from store import roles
 from store.customers import Customer
 from store.errors import Refused, StoreError
 from store.hires import Quote
+from ui.completion import copies_for
 from ui.forms import Asker, ask, form_keys, yes_no
 from ui.messages import error_line
 from ui.pick import pick_customer, summary
@@ -21,6 +22,8 @@ from ui.tables import DATE_TIME, format_money, format_moment, format_table
 TITLE = "── Hire out ──"
 COPY_HELP = """── Help: Hire out, the copies ──
   barcode or number, Enter   add that copy: it is checked at once (due date, charge)
+  Tab, arrows                copies on the shelf here whose barcode, number or title
+                             begins with what is typed (shown as you type): pick one
   Enter alone                done: the copies, due dates and charges are shown, then asked
                              whether they are paid now and whether to hire them
   Up, Down                   copies typed before (this screen's history)
@@ -31,6 +34,7 @@ COPY_HELP = """── Help: Hire out, the copies ──
 
 class Terminal(Asker, Protocol):
     services: Any
+    store: Any
 
     def timezone(self) -> str: ...
 
@@ -67,9 +71,10 @@ def hire_to(terminal: Terminal, customer: Customer) -> None:
     refs: list[str] = []
     override: str | None = None
     terminal.say("Scan or type the copies, one at a time (Enter alone when done):")
+    copies = copies_for(terminal)
     while True:
         text = terminal.prompt("copy> ", key_bindings=form_keys(COPY_HELP),
-                               history="copies").strip()
+                               history="copies", completer=copies).strip()
         if not text:
             break
         quote, override = _check(terminal, customer, refs + [text], override)

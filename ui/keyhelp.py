@@ -17,6 +17,7 @@ from prompt_toolkit.completion import Completer, DummyCompleter
 from prompt_toolkit.filters import Condition
 from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent, merge_key_bindings
 from prompt_toolkit.key_binding.key_bindings import KeyBindingsBase
+from prompt_toolkit.validation import DummyValidator, Validator
 
 FORM_HELP = """── Help: this question ──
   Enter        answer (an empty answer takes the default shown in [brackets], if any)
@@ -53,15 +54,20 @@ def prompt_with_help(session: PromptSession[str], say: Callable[[str], None], me
                      *, is_password: bool = False, default: str = "",
                      completer: Completer | None = None,
                      key_bindings: KeyBindingsBase | None = None,
-                     help_text: str = FORM_HELP) -> str:
+                     help_text: str = FORM_HELP, validator: Validator | None = None) -> str:
     """One answer from `session`, every setting passed (a PromptSession keeps them for its
-    later prompts). F1 shows the help and asks again, the typed text still there."""
+    later prompts: no completer or validator is passed as a dummy one, since None would
+    keep the last). F1 shows the help and asks again, the typed text still there. A
+    `validator` refuses Enter, showing its message under the line, until the answer passes
+    (checked on Enter, not at every key: half a date is not an error)."""
     keys = merge_key_bindings([help_keys(help_text, question_mark=not is_password),
                                key_bindings or KeyBindings()])
     while True:
         try:
             return session.prompt(message, is_password=is_password, default=default,
-                                  completer=completer or DummyCompleter(), key_bindings=keys)
+                                  completer=completer or DummyCompleter(), key_bindings=keys,
+                                  validator=validator or DummyValidator(),
+                                  validate_while_typing=False)
         except HelpAsked as asked:
             say(asked.text.rstrip("\n"))
             default = asked.typed

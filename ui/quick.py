@@ -5,7 +5,8 @@
 carries it out through the same screens' functions as the menu's screens, so a hire or a
 return goes through the same managers and the same confirmation (what will be written,
 the due dates and charges) before anything is. `QuickCompleter` completes the command
-words, and a customer after `to` / `find cust`.
+words, the copies on the shelf after `hire`, a customer after `to` / `find cust` and a
+title after `find title`.
 """
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from store.customer_rules import nothing_found
 from ui import hire, returns, titles, videos
 from ui.customers import find_customer
 from ui.forms import Asker
-from ui.pick import MATCHES, CustomerCompleter
+from ui.pick import MATCHES
 
 PREFIX = "/"
 
@@ -88,7 +89,8 @@ HELP_TEXT = """── Help: quick commands ── (at the main menu: / then the 
   /find title alien          find a title and its copies      (/title alien, /f t alien)
   /find copy 4411            open a copy: where it is         (/copy 4411, /where 4411)
   /help                      this list (/? too)
-  Tab completes the words, and a customer after `to`; Up recalls earlier commands.
+  Tab completes the words, the copies on the shelf after hire, a customer after `to`
+  and a title after find title; Up recalls earlier commands.
   Esc or Ctrl-C cancels a command's questions: nothing is written before the last yes.
 """
 
@@ -168,12 +170,14 @@ def parse(line: str) -> Command:
 # --- completion ----------------------------------------------------------------------------
 
 class QuickCompleter(Completer):
-    """For the main menu line: the command words after `/`, the kinds after `find`, and
-    the top matching customers after `hire ... to` or `find cust` (put in as their card
-    number). Nothing for a line without the `/`: those are the menu's keys."""
+    """For the main menu line: the command words after `/`, the kinds after `find`, the
+    copies on the shelf here after `hire` (ui/completion.py), the top matching customers
+    after `hire ... to` or `find cust` (put in as their card number) and titles after
+    `find title`. Nothing for a line without the `/`: those are the menu's keys."""
 
-    def __init__(self, customers: CustomerCompleter):
-        self.customers = customers
+    def __init__(self, customers: Completer, copies: Completer | None = None,
+                 titles: Completer | None = None):
+        self.customers, self.copies, self.titles = customers, copies, titles
 
     def get_completions(self, document: Document,
                         complete_event: CompleteEvent) -> Iterator[Completion]:
@@ -189,10 +193,34 @@ class QuickCompleter(Completer):
             yield from _words(COMMAND_WORDS, current)
         elif len(done) == 1 and done[0].lower() in FIND_WORDS:
             yield from _words(FIND_KINDS, current)
+        elif self.copies and _at_hired_copy(done) and current:
+            copy = current.split(",")[-1]                # copies may be 4411,4412
+            yield from self.copies.get_completions(Document(copy), complete_event)
+        elif self.titles and (text := _after(line, done, "title")) is not None:
+            yield from self.titles.get_completions(Document(text), complete_event)
         else:
             text = _customer_text(line, done)
             if text is not None:
                 yield from self.customers.get_completions(Document(text), complete_event)
+
+
+def _at_hired_copy(done: list[str]) -> bool:
+    """The cursor is at a copy of `hire` (before its `to`)."""
+    lowered = [w.lower() for w in done]
+    return lowered[0] in HIRE_WORDS and not any(w in TO_WORDS for w in lowered)
+
+
+def _after(line: str, done: list[str], kind: str) -> str | None:
+    """What is typed after `find KIND` (or the KIND word alone), as typed up to the
+    cursor; None when the line is not such a find."""
+    lowered = [w.lower() for w in done]
+    if lowered[0] in FIND_WORDS and len(done) >= 2 and _kind(lowered[1]) == kind:
+        skip = 2
+    elif _kind(lowered[0]) == kind:
+        skip = 1
+    else:
+        return None
+    return re.split(r"\s+", line.lstrip(), maxsplit=skip)[skip] if len(done) >= skip else None
 
 
 def _words(words: tuple[str, ...], start: str) -> Iterator[Completion]:
@@ -206,16 +234,11 @@ def _customer_text(line: str, done: list[str]) -> str | None:
     `find cust`), or None when the cursor is not at a customer. `done`: the whole words
     before the one being typed."""
     lowered = [w.lower() for w in done]
-    if lowered[0] in HIRE_WORDS:
-        if not any(w in TO_WORDS for w in lowered):
-            return None
-        skip = next(i for i, w in enumerate(lowered) if w in TO_WORDS) + 1
-    elif lowered[0] in FIND_WORDS and len(done) >= 2 and _kind(lowered[1]) == "cust":
-        skip = 2
-    elif _kind(lowered[0]) == "cust":
-        skip = 1
-    else:
+    if lowered[0] not in HIRE_WORDS:
+        return _after(line, done, "cust")
+    if not any(w in TO_WORDS for w in lowered):
         return None
+    skip = next(i for i, w in enumerate(lowered) if w in TO_WORDS) + 1
     return re.split(r"\s+", line.lstrip(), maxsplit=skip)[skip] if len(done) >= skip else None
 
 

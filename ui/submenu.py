@@ -1,5 +1,5 @@
-"""A screen's sub-menu: one key per entry (no Enter needed), F1 or ? lists the keys, Esc,
-Ctrl-C or an empty line goes back. Each entry's outcome is told in one line; a StoreError
+"""A screen's sub-menu: one key per entry (no Enter needed), F1 or ? lists the keys (and
+gives back what was typed, say half a barcode), Esc, Ctrl-C or an empty line goes back. Each entry's outcome is told in one line; a StoreError
 becomes that line (ui/messages.py) and the sub-menu carries on. Entries a role may not use
 are not shown."""
 from __future__ import annotations
@@ -10,11 +10,13 @@ from typing import Any, Protocol
 
 from prompt_toolkit.application import get_app
 from prompt_toolkit.filters import Condition
-from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
+from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent, merge_key_bindings
+from prompt_toolkit.key_binding.key_bindings import KeyBindingsBase
 
 from store import roles
 from store.errors import StoreError
 from ui.forms import Asker
+from ui.keyhelp import help_keys
 from ui.messages import error_line
 
 HELP, BACK = "help", ""
@@ -50,7 +52,8 @@ def submenu(t: Terminal, title: str, entries: Sequence[Entry], context: tuple = 
     while True:
         t.say(menu_text(entries))
         try:
-            choice = t.prompt(prompt, is_password=False, key_bindings=menu_keys(entries))
+            choice = t.prompt(prompt, is_password=False,
+                              key_bindings=menu_keys(entries, help_text(title, entries)))
         except (KeyboardInterrupt, EOFError):
             return
         choice = choice.strip().lower()
@@ -97,9 +100,9 @@ def help_text(title: str, entries: Sequence[Keyed], back: str = "back") -> str:
                       "  Within an entry, Esc or Ctrl-C cancels it.", ""])
 
 
-def menu_keys(entries: Sequence[Keyed]) -> KeyBindings:
-    """Keys of a sub-menu prompt: one key chooses (on an empty line); F1 or ? asks for help;
-    Esc goes back."""
+def menu_keys(entries: Sequence[Keyed], help: str) -> KeyBindingsBase:
+    """Keys of a sub-menu prompt: one key chooses (on an empty line); F1 or ? shows `help`
+    and asks again with what was typed still there (ui/keyhelp.py); Esc goes back."""
     kb = KeyBindings()
     empty = Condition(lambda: not get_app().current_buffer.text)
 
@@ -109,15 +112,9 @@ def menu_keys(entries: Sequence[Keyed]) -> KeyBindings:
             event.app.exit(result=key)
         kb.add(entry.key, filter=empty)(choose_entry)
 
-    @kb.add("f1")
-    @kb.add("?", filter=empty)
-    def _help(event: KeyPressEvent) -> None:
-        """List the keys of this screen."""
-        event.app.exit(result=HELP)
-
     @kb.add("escape", eager=True)
     def _back(event: KeyPressEvent) -> None:
         """Go back one level."""
         event.app.exit(result=BACK)
 
-    return kb
+    return merge_key_bindings([kb, help_keys(help)])

@@ -1,10 +1,11 @@
 """The Videos screen's title entries: find titles (with filters), open one with its copies,
 add one, edit one, add copies of one.
 
-Each answer is checked as it is typed with the catalogue's own rules (store/title_rules.py)
-and asked again, saying what is wrong, until it is right; the manager checks it all again
-when it saves. Esc or Ctrl-C cancels the entry. The screen remembers the last title it
-showed, added or changed, and offers it as the default wherever a title is asked for.
+Each answer is checked at its field with the catalogue's own rules (store/title_rules.py):
+Enter is refused, saying what is wrong under the line, until it is right; the manager
+checks it all again when it saves. Esc or Ctrl-C cancels the entry. The screen remembers
+the last title it showed, added or changed, and offers it as the default wherever a title
+is asked for.
 """
 from __future__ import annotations
 
@@ -12,14 +13,15 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Callable, Protocol
 
-from prompt_toolkit.completion import WordCompleter
+from prompt_toolkit.completion import Completer, WordCompleter
 
 from store import title_rules as rules
-from store.errors import Locked, ValidationError
+from store.errors import Locked
 from store.services import TerminalServices
 from store.stores import StoreInfo
 from store.videos import CopyView, TitleCard, TitleHit, TitleView
-from ui.forms import Asker, ask, cancel_keys, yes_no
+from ui.completion import titles_for
+from ui.forms import Asker, RuleCheck, ask, cancel_keys, yes_no
 from ui.messages import error_line
 from ui.tables import DATE_TIME, format_money, format_moment, format_table
 
@@ -53,17 +55,14 @@ class Shown:
 # --- questions ---------------------------------------------------------------------------
 
 def ask_valid(t: Terminal, label: str, parse: Callable[[str], Any], prefill: str = "",
-              completer: WordCompleter | None = None) -> Any:
-    """`parse(answer)`, asked again (saying what is wrong) until it parses. `prefill` is
-    put in the line to edit (Enter keeps it)."""
-    while True:
-        answer = t.prompt(f"{label}: ", default=prefill, completer=completer,
-                          key_bindings=cancel_keys()).strip()
-        try:
-            return parse(answer)
-        except ValidationError as e:
-            t.say(error_line(e))
-            prefill = answer
+              completer: Completer | None = None) -> Any:
+    """`parse(answer)`: Enter is refused, saying what is wrong, until the answer parses
+    (the catalogue's own rule, store/title_rules.py). `prefill` is put in the line to edit
+    (Enter keeps it)."""
+    answer = t.prompt(f"{label}: ", default=prefill, completer=completer,
+                      key_bindings=cancel_keys(),
+                      validator=RuleCheck(lambda text: parse(text.strip())))
+    return parse(answer.strip())
 
 
 def this_year(t: Terminal) -> int:
@@ -91,7 +90,8 @@ def pick_title(t: Terminal, shown: Shown) -> int | None:
     """A title asked for by its number or part of its name (a list to choose from when
     several match); None when none is given or found."""
     default = str(shown.title_id) if shown.title_id else ""
-    text = ask(t, "Title: its number or part of its name", default)
+    text = ask(t, "Title: its number or part of its name", default,
+               completer=titles_for(t, put_number=True))
     if not text:
         t.say("No title chosen.")
         return None
@@ -184,14 +184,14 @@ def describe_card(card: TitleCard, tz_name: str, store_id: int | None) -> str:
 
 def find_titles(t: Terminal, shown: Shown) -> None:
     """Titles by part of their name."""
-    text = ask(t, "Part of the title", history="titles")
+    text = ask(t, "Part of the title", history="titles", completer=titles_for(t))
     if text:
         show_hits(t, shown, text, t.services.videos.find_titles(text, here=here(t)))
 
 
 def search_titles(t: Terminal, shown: Shown) -> None:
     """Titles by part of their name, genre, rating, format, and a copy on the shelf here."""
-    text = ask(t, "Part of the title", history="titles")
+    text = ask(t, "Part of the title", history="titles", completer=titles_for(t))
     if not text:
         return
     rules.title_search(text)  # said now, not after the filters

@@ -79,6 +79,7 @@ ENTRIES: list[Entry] = [
     Entry("o", "Open a copy", open_copy_entry),
     Entry("m", "Mark a copy", mark_copy_entry),
 ]
+HELP_TEXT = help_text("Videos", ENTRIES) + COPY_KEYS
 
 
 # --- the screen --------------------------------------------------------------------------
@@ -92,13 +93,13 @@ def videos_screen(terminal: Terminal) -> None:
         terminal.say(menu_text(ENTRIES))
         terminal.say(ASK)
         try:
-            text = terminal.prompt(PROMPT, key_bindings=menu_keys(ENTRIES)).strip()
+            text = terminal.prompt(PROMPT, key_bindings=menu_keys(ENTRIES, HELP_TEXT)).strip()
         except (KeyboardInterrupt, EOFError):
             return
         if text == BACK:
             return
         if text in (HELP, "?"):
-            terminal.say(help_text("Videos", ENTRIES) + COPY_KEYS)
+            terminal.say(HELP_TEXT)
         elif text in by_key:
             logged_in = terminal.services.client.user is not None
             run(terminal, by_key[text], shown)

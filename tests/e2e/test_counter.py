@@ -1,5 +1,6 @@
-"""A day at the counter in the real terminal (tmux): hire two copies, the store's test
-clock moved ten days on, both returned, and the late fees on the receipt."""
+"""A day at the counter in the real terminal (tmux): a customer and a copy taken from the
+suggestions as they are typed, two copies hired, the store's test clock moved ten days
+on, both returned with the late fees on the receipt, the overdue report, quit."""
 import re
 import time
 
@@ -58,23 +59,52 @@ def answer(term, prompt, text, count=1):
     term.send("Enter")
 
 
-def test_hire_two_copies_ten_days_later_return_them_and_see_the_late_fees(shop, till):
+def test_a_full_counter_session_from_login_to_the_overdue_report_and_quit(shop, till):
+    """Logged in (the fixture); a customer found by part of a name, the completion taken;
+    two copies hired by barcode, one of them a completion of part of its title; F1 at the
+    copies; ten days on, both back with late fees; the overdue report; quit."""
     alien, toy = shop.copies["Alien@1"][0], shop.copies["Toy Story@1"][0]
+    alien_code, toy_code = (shop.scalar("SELECT barcode FROM copies WHERE id = %s", (c,))
+                            for c in (alien, toy))
+    card = shop.scalar("SELECT card_number FROM customers WHERE id = %s",
+                       (shop.customers["mary"],))
+    with shop.desk() as desk:                       # another till's hire: overdue later
+        desk.hires.hire(shop.customers["bob"], [str(shop.copies["Jaws@1"][0])])
+
     till.send("3")
-    answer(till, "customer>", "Mary Smi")
+    till.wait_for("customer>")
+    till.type("Smi")
+    till.wait_for("Smith, Mary")                    # the suggestion, as you type
+    till.send("Tab")                                # taken: its card number goes in
+    till.wait_for(f"customer> {card}")
+    till.send("Enter")
     till.wait_for("Mary Smith · card")
-    answer(till, "copy>", str(alien))
+
+    till.wait_for("copy>")
+    till.type("ali")
+    till.wait_for(alien_code)                       # Alien's copies on the shelf here
+    till.send("Tab")
+    till.wait_for(f"copy> {alien_code}")
+    till.send("Enter")
     till.wait_for(f"{alien}  Alien · DVD · 2.99, due")
-    answer(till, "copy>", str(toy), 2)
+    till.wait_for_count("copy>", 2)
+    till.type(toy_code[:6])
+    till.send("F1")                                 # the copies' keys; what was typed stays
+    screen = till.wait_for("── Help: Hire out, the copies ──")
+    assert "Tab, arrows" in screen and "Enter alone" in screen and "Esc, Ctrl-C" in screen
+    till.wait_for(f"copy> {toy_code[:6]}")
+    till.type(toy_code[6:])                         # the rest of the barcode, by hand
+    till.send("Enter")
     till.wait_for(f"{toy}  Toy Story · DVD · 1.99, due")
-    answer(till, "copy>", "", 3)
+    answer(till, "copy>", "", 4)
     till.wait_for("── To hire to Mary Smith ──")
     answer(till, "Paid now (4.98)?", "n")
     answer(till, "Hire 2 copies to Mary Smith?", "y")
     till.wait_for("Hired 2 copies to Mary Smith; receipt")
-    assert shop.scalar("SELECT COUNT(*) FROM hires WHERE returned_at IS NULL") == 2
+    assert shop.scalar("SELECT COUNT(*) FROM hires WHERE returned_at IS NULL "
+                       "AND customer_id = %s", (shop.customers["mary"],)) == 2
 
-    shop.advance(10)
+    shop.advance(10)                                # the store server's test clock
     back_to_menu(till)
     till.send("4")
     answer(till, "return>", str(alien))
@@ -89,7 +119,19 @@ def test_hire_two_copies_ten_days_later_return_them_and_see_the_late_fees(shop, 
     receipt = screen[screen.rindex("RETURN · receipt"):]
     assert "7 days late" in receipt and "8 days late" in receipt
     assert "Charged" in receipt and "15.00" in receipt
-    assert "Traceback" not in screen
+
+    back_to_menu(till)
+    till.send("5")
+    till.wait_for("reports>")
+    till.send("o")
+    till.wait_for("── Reports: Overdue hires ──")
+    screen = till.wait_for("Waiting")                  # Bob, with Jaws, 7 days late
+    report = screen[screen.rindex("── Reports: Overdue hires ──"):]
+    assert "Jaws" in report and "Smith" not in report   # Mary's copies are back
+    back_to_menu(till)
+    till.send("q")
+    assert till.exit_status() == 0
+    assert "Traceback" not in till.screen()
 
 
 def test_register_a_customer_hire_from_their_page_and_return_ten_days_later(shop, till):

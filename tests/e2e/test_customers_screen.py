@@ -42,6 +42,15 @@ def unique_phone():
     return "0207" + "".join(random.choice(string.digits) for _ in range(7))
 
 
+def fix(term, refused, text):
+    """The refused answer is still on its line (`refused`: the prompt and the answer, shown
+    once): cleared (Ctrl-U), `text` typed instead, Enter."""
+    assert term.screen().count(refused) == 1, term.screen()
+    term.send("C-u")
+    term.type(text)
+    term.send("Enter")
+
+
 def fresh(term, prompt):
     """Clear the screen (Ctrl-L) at `prompt`, so what follows is all that shows."""
     term.send("C-l")
@@ -55,16 +64,17 @@ def test_register_find_as_you_type_edit_the_phone_and_deactivate(term, customer_
     term.send("1")
     term.wait_for(PROMPT)
 
-    # Register, with a bad answer or two on the way: each is said and asked again.
+    # Register, with a bad answer or two on the way: each is refused at its field, the
+    # rule's message under the line and the answer kept to fix.
     term.send("n")
     answer(term, "First name:", "Ezra")
     answer(term, "Surname:", surname)
     answer(term, "Date of birth:", "2999-01-01")
     term.wait_for("Date of birth 2999-01-01 is in the future")
-    answer(term, "Date of birth:", "1985-04-02", nth=2)
+    fix(term, "Date of birth: 2999-01-01", "1985-04-02")
     answer(term, "Phone (optional):", "12")
     term.wait_for("Phone '12' has 2 digits; a phone number has 7 to 15.")
-    answer(term, "Phone (optional):", f"{phone[:4]} {phone[4:]}", nth=2)
+    fix(term, "Phone (optional): 12", f"{phone[:4]} {phone[4:]}")
     for label in ("E-mail (optional):", "Address (optional):", "City (optional):",
                   "Postcode (optional):"):
         answer(term, label, "")

@@ -241,3 +241,36 @@ def test_a_common_word_is_still_found_fast_enough_for_typing(big_db):
             assert len(sql.find_titles(tx, **args)) == 20
             timings.append((time.perf_counter() - started) * 1000)
     print(f"    {many} titles match; median {statistics.median(timings):.1f} ms")
+
+
+SHELF_LOOKUPS = ["kalo", "the kalo dor", "k", "go", "000012", "44", "1"]
+
+
+@pytest.mark.parametrize("typed", SHELF_LOOKUPS)
+def test_the_copy_completions_use_an_index_and_answer_while_typing(big_db, typed):
+    """What the copy prompt's completion asks at each key (store/shelf.py): the plan of
+    each statement, and the whole lookup's time (median of 5) well inside a keystroke."""
+    from store.shelf import Shelf, copy_lookup
+    lookup = copy_lookup(typed)
+
+    def statements(tx):
+        if lookup.title is None:
+            sql.shelf_copies_by_barcode(tx, 1, lookup.barcode_prefix, 10)
+            sql.shelf_copies_by_number(tx, 1, lookup.number_ranges, 10)
+        else:
+            search = lookup.title
+            sql.shelf_copies_by_title(tx, 1, None, search.starts, (), 10)
+            if search.match:
+                sql.shelf_copies_by_title(tx, 1, search.match, None, search.contains, 20)
+    plans = explain(big_db, statements)
+    check(plans, f"copies on the shelf for {typed!r}")
+    for statement, plan in plans:
+        by_key = {r["table"]: r for r in plan}
+        assert by_key["c"]["key"], f"copies read without an index: {plan}"
+    timings = []
+    for _ in range(5):
+        started = time.perf_counter()
+        found = Shelf(big_db).copies(typed, 1)
+        timings.append((time.perf_counter() - started) * 1000)
+    print(f"    {len(found)} offered; median {statistics.median(timings):.1f} ms")
+    assert statistics.median(timings) < 100

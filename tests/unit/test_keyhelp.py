@@ -51,3 +51,15 @@ def test_esc_still_cancels_a_form_question(pipe):
     pipe.send_text("44" + ESC)
     with pytest.raises(KeyboardInterrupt):
         prompt_with_help(PromptSession(), print, "copy> ", key_bindings=form_keys("help"))
+
+
+def test_a_sub_menu_f1_lists_its_keys_and_keeps_a_half_typed_barcode(pipe):
+    from ui.submenu import Entry, help_text, menu_keys
+    entries = [Entry("f", "Find titles", print), Entry("o", "Open a copy", print)]
+    shown = help_text("Videos", entries)
+    answer, said = ask(pipe, "44" + F1 + "11\r", key_bindings=menu_keys(entries, shown))
+    assert answer == "4411" and said == [shown.rstrip("\n")]
+    answer, said = ask(pipe, "?" + "o", key_bindings=menu_keys(entries, shown))
+    assert answer == "o" and said == [shown.rstrip("\n")]        # one key still chooses
+    answer, said = ask(pipe, "4" + ESC, key_bindings=menu_keys(entries, shown))
+    assert answer == "" and said == []                           # Esc goes back

@@ -86,3 +86,19 @@ def test_a_customer_is_completed_after_to_and_after_find_cust():
     assert completions("/find cust smi")[1] == ["smi"]
     assert completions("/hire 4411 ")[1] == []       # no `to` yet: no customer asked
     assert completions("/return 4411 ")[1] == []
+
+
+def test_copies_complete_after_hire_and_titles_after_find_title():
+    customers, copies, titles = _Customers(), _Customers(), _Customers()
+    quick = QuickCompleter(customers, copies=copies, titles=titles)
+
+    def texts(line):
+        return [c.text for c in quick.get_completions(Document(line), CompleteEvent())]
+    assert texts("/hire 4411 ali") == ["10000000009"]       # the copy being typed
+    assert texts("/hire ali") and texts("/h 4411,44") and texts("/hire 4411 to mary")
+    assert texts("/hire 4411 ") == []                        # nothing typed of a copy yet
+    assert texts("/find title the ali") and texts("/t ali")
+    assert texts("/return 44") == []                         # copies out are not on the shelf
+    assert copies.asked == ["ali", "ali", "44"]
+    assert titles.asked == ["the ali", "ali"]
+    assert customers.asked == ["mary"]
