@@ -10,6 +10,7 @@ from typing import Any, Callable, Protocol
 
 from store import roles
 from store.clock import utc
+from store.codes import whole_number
 from store.customers import Customer
 from store.errors import StoreError
 from store.money import parse_amount
@@ -71,9 +72,10 @@ def receipts(t: Terminal, customer: Customer) -> None:
                        [[r["id"], r["kind"], r["store_id"],
                          format_moment(utc(r["created_at"]), tz, DATE_TIME)] for r in found]))
     number = ask(t, "Reprint which receipt? (Enter: none)")
-    if number.isdigit():
+    receipt = whole_number(number)
+    if receipt is not None:
         try:
-            t.say(desk.receipts.reprint(int(number)))
+            t.say(desk.receipts.reprint(receipt))
         except StoreError as e:
             t.say(error_line(e))
 
@@ -108,7 +110,7 @@ def holds(t: Terminal, customer: Customer) -> None:
         t.say(f"{customer.name} has no holds.")
     choice = ask(t, "p + title number to place a hold, c + hold number to cancel one "
                     "(e.g. p 12; Enter: none)").lower().split()
-    if len(choice) != 2 or choice[0] not in ("p", "c") or not choice[1].isdigit():
+    if len(choice) != 2 or choice[0] not in ("p", "c") or whole_number(choice[1]) is None:
         return
     try:
         if choice[0] == "p":

@@ -23,6 +23,7 @@ from typing import Any, Protocol
 from prompt_toolkit.completion import ThreadedCompleter
 
 from store import roles
+from store.codes import whole_number
 from store.customer_rules import FIELD_BY_COLUMN, Field, as_text, clean_field, nothing_found
 from store.customers import Customer
 from store.errors import StoreError
@@ -97,8 +98,9 @@ def find_customer(t: Terminal, text: str = "") -> None:
     pick = ask(t, "Open which? Its number in the list, or a card number (Enter: none)")
     if not pick:
         return
-    if pick.isdigit() and 1 <= int(pick) <= len(matches):
-        open_customer(t, matches[int(pick) - 1].id)
+    row = whole_number(pick)
+    if row is not None and 1 <= row <= len(matches):
+        open_customer(t, matches[row - 1].id)
     else:
         find_customer(t, pick)
 

@@ -23,6 +23,7 @@ from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent, merge_key_bin
 from prompt_toolkit.key_binding.key_bindings import KeyBindingsBase
 from prompt_toolkit.validation import ValidationError as Refusal, Validator
 
+from store.codes import whole_number
 from store.errors import StoreError, ValidationError
 from ui.keyhelp import help_keys
 from ui.messages import error_line
@@ -88,8 +89,9 @@ def ask_number(terminal: Asker, label: str, default: int | None = None) -> int |
         answer = ask(terminal, label, "" if default is None else str(default))
         if not answer:
             return None
-        if answer.isdigit() and int(answer) > 0:
-            return int(answer)
+        number = whole_number(answer)
+        if number is not None and number > 0:
+            return number
         terminal.say(f"{label}: type a number such as 1 (or Esc to cancel).")
 
 

@@ -10,6 +10,7 @@ import logging
 from prompt_toolkit.completion import Completer, Completion, ThreadedCompleter
 from prompt_toolkit.document import Document
 
+from store.codes import whole_number
 from store.customers import Customer, Customers
 from store.errors import StoreError
 from ui.forms import Asker, cancel_keys, form_keys
@@ -93,8 +94,9 @@ def choose_from(terminal: Terminal, found: list[Customer]) -> Customer | None:
     terminal.say(matches_table(found))
     answer = terminal.prompt(f"Which one? (1-{len(found)}; Enter: search again) ",
                              key_bindings=cancel_keys()).strip()
-    if answer.isdigit() and 1 <= int(answer) <= len(found):
-        return found[int(answer) - 1]
+    row = whole_number(answer)
+    if row is not None and 1 <= row <= len(found):
+        return found[row - 1]
     if answer:
         terminal.say(f"Choose a number from 1 to {len(found)}.")
     return None

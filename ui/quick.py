@@ -18,6 +18,7 @@ from typing import Any, Protocol, Union
 from prompt_toolkit.completion import CompleteEvent, Completer, Completion
 from prompt_toolkit.document import Document
 
+from store.codes import whole_number
 from store.customers import Customer
 from store.customer_rules import nothing_found
 from ui import hire, returns, titles, videos
@@ -114,7 +115,7 @@ def _copies(words: list[str], usage: str) -> tuple[str, ...]:
     if not copies:
         raise CommandError(f"Which copies? Type {usage}.")
     for copy in copies:
-        if not copy.isdigit():
+        if whole_number(copy) is None:
             raise CommandError(f"{copy!r} is not a copy: a copy is its barcode or its number "
                                f"(digits). Type {usage}.")
     return copies

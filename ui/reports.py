@@ -10,6 +10,7 @@ from typing import Any, Callable, Protocol
 
 from store import roles
 from store.clock import zone
+from store.codes import whole_number
 from store.errors import ValidationError
 from store.money import parse_amount
 from store.reports import REPORTS, ReportQuery, parse_day
@@ -98,8 +99,9 @@ def _which_store(t: Terminal, home: int) -> int | None:
         typed = ask(t, "Store: its number, or all", str(home)).lower()
         if typed == "all":
             return None
-        if typed.isdigit():
-            return int(typed)
+        store = whole_number(typed)
+        if store is not None:
+            return store
         t.say(f"{typed!r} is not a store: type its number (such as {home}) or all.")
 
 

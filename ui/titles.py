@@ -16,6 +16,7 @@ from typing import Any, Callable, Protocol
 from prompt_toolkit.completion import Completer, WordCompleter
 
 from store import title_rules as rules
+from store.codes import whole_number
 from store.errors import Locked
 from store.services import TerminalServices
 from store.stores import StoreInfo
@@ -95,8 +96,9 @@ def pick_title(t: Terminal, shown: Shown) -> int | None:
     if not text:
         t.say("No title chosen.")
         return None
-    if text.isdigit():
-        return int(text)
+    number = whole_number(text)
+    if number is not None:
+        return number
     hits = t.services.videos.find_titles(text, here=here(t))
     if len(hits) == 1:
         return hits[0].title.id
@@ -112,10 +114,10 @@ def choose_hit(t: Terminal, hits: list[TitleHit], text: str) -> int | None:
     answer = ask(t, "Open one? Its number (empty: none)")
     if not answer:
         return None
-    if not answer.isdigit():
+    number = whole_number(answer)
+    if number is None:
         t.say(f"{answer!r} is not a title number: nothing opened.")
-        return None
-    return int(answer)
+    return number
 
 
 def here(t: Terminal) -> int | None:

@@ -21,7 +21,7 @@ from store.errors import ValidationError
 from store.shelf import ShelfCopy, copy_lookup, number_ranges
 from store.videos import TitleHit, TitleView
 from ui.completion import CopyCompleter, TitleCompleter
-from ui.forms import RuleCheck, ask
+from ui.forms import RuleCheck, ask, ask_number
 from ui.keyhelp import prompt_with_help
 
 TODAY = date(2025, 6, 1)
@@ -193,3 +193,10 @@ def test_digits_look_up_barcodes_and_numbers_and_words_look_up_titles():
     assert words.barcode_prefix is None and words.title == title_rules.title_search("alien res")
     with pytest.raises(ValidationError, match="longer than a barcode"):
         copy_lookup("123456789012")
+
+
+def test_a_number_in_another_script_is_asked_again_not_a_crash(pipe):
+    t = Asking()
+    pipe.send_text("\u00b2\r" "\u0663\r" "3\r")      # superscript two, Arabic-Indic three
+    assert ask_number(t, "How many copies") == 3
+    assert t.said == ["How many copies: type a number such as 1 (or Esc to cancel)."] * 2

@@ -40,6 +40,7 @@ def test_a_command_line_is_read_into_its_command(line, command):
     ("/hire alien to mary", "'alien' is not a copy: a copy is its barcode or its number"),
     ("/return", "Which copies? Type return COPY..."),
     ("/return 44x1", "'44x1' is not a copy"),
+    ("/return 44²", "'44²' is not a copy"),          # a digit int() cannot read
     ("/find", "Find what? Type find cust NAME, find title NAME or find copy NUMBER."),
     ("/find shoes", "Find what?"),
     ("/find cust", "Find which? Type find cust NAME, PHONE or CARD"),
