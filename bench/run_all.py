@@ -54,8 +54,13 @@ QUICK_HIRE = ["--clerks", "2", "--copies", "10", "--seconds", "0.5", "--searches
 
 # --- running -----------------------------------------------------------------------------
 
+class BenchFailed(Exception):
+    pass
+
+
 def run_script(script: str, args: list[str], say: Any) -> dict[str, Any]:
-    """One run of a bench script; its JSON. Its printed figures are passed on to `say`."""
+    """One run of a bench script; its JSON. Its printed figures are passed on to `say`;
+    BenchFailed (with the end of its stderr) if it fails."""
     with tempfile.TemporaryDirectory(prefix="vsbench-run-") as tmp:
         out = Path(tmp) / "figures.json"
         argv = [sys.executable, str(ROOT / "bench" / script), *args, "--json", str(out)]
@@ -64,7 +69,9 @@ def run_script(script: str, args: list[str], say: Any) -> dict[str, Any]:
         for line in done.stdout.splitlines():
             say(f"  {line}")
         if done.returncode or not out.exists():
-            raise SystemExit(f"{script} failed (exit {done.returncode}):\n{done.stderr[-3000:]}")
+            say(done.stderr[-3000:])
+            lines = done.stderr.strip().splitlines() or [f"exit {done.returncode}"]
+            raise BenchFailed(f"{' '.join([script, *args])}: {lines[-1]}")
         return json.loads(out.read_text())
 
 
@@ -139,6 +146,8 @@ def growth_table(columns: dict[str, list[dict[str, Any]]]) -> list[str]:
 
 
 def machine_text(m: dict[str, Any]) -> str:
+    if not m:
+        return "unknown (no script finished)"
     return (f"{m['cores']} cores, Python {m['python']}, MariaDB {m['mariadb']}, "
             f"mysql-connector-python {m['connector']} (C extension "
             f"{'loaded' if m['c_extension'] else 'NOT loaded'}), redis-server {m['redis']}")
@@ -147,11 +156,13 @@ def machine_text(m: dict[str, Any]) -> str:
 def generated(args: argparse.Namespace, machine: dict[str, Any],
               suite: dict[str, list[dict[str, Any]]],
               growth: dict[str, dict[str, list[dict[str, Any]]]], minutes: float,
-              done: bool = True) -> str:
+              done: bool = True, failed: list[str] | None = None) -> str:
     lines = [BEGIN, "", "## Figures (generated)", "",
              *([] if done else ["**Partial: `make bench` is still running, or was stopped "
                                 "before the end; what follows is what it had measured.**",
                                 ""]),
+             *[f"**Failed, not in the tables:** `{f}`" for f in failed or []],
+             *([""] if failed else []),
              f"`make bench`{' --quick (tiny sizes: these figures say nothing about speed)' if args.quick else ''}"
              f", {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {minutes:.1f} min. "
              f"Machine: {machine_text(machine)}. Each script run {args.runs} time(s) in "
@@ -215,34 +226,49 @@ def main() -> None:
     suite: dict[str, list[dict[str, Any]]] = {}
     growth: dict[str, dict[str, list[dict[str, Any]]]] = {}
 
+    failed: list[str] = []
+
     def write(done: bool) -> None:
         """The document as measured so far: a run stopped halfway keeps what it measured."""
         write_into(args.out, generated(args, machine, suite, growth,
-                                       (time.monotonic() - started) / 60, done))
+                                       (time.monotonic() - started) / 60, done, failed))
+
+    def measured(script: str, argv: list[str], runs: int = 1) -> list[dict[str, Any]] | None:
+        """The medians of `runs` runs; None, noted for the document, if one fails (the
+        other scripts still run)."""
+        nonlocal machine
+        try:
+            results = [run_script(script, argv, say) for _ in range(runs)]
+        except BenchFailed as e:
+            failed.append(str(e))
+            return None
+        machine = machine or results[0]["machine"]
+        return medians(results)
 
     for name in only:
         script, _, full, quick = SUITE[name]
-        runs = [run_script(script, quick if args.quick else full, say)
-                for _ in range(args.runs)]
-        machine = machine or runs[0]["machine"]
-        suite[name] = medians(runs)
+        if (rows := measured(script, quick if args.quick else full, args.runs)) is not None:
+            suite[name] = rows
         write(done=False)
     if not args.no_growth and "server" in only:
         shape = QUICK_SERVER if args.quick else GROWTH_SERVER
         columns = growth["Store server, by connections"] = {}
         for n in connections:
-            columns[f"{n} conn."] = medians([run_script(
-                "server_bench.py", ["--connections", str(n), *shape], say)])
+            if (rows := measured("server_bench.py", ["--connections", str(n), *shape])):
+                columns[f"{n} conn."] = rows
             write(done=False)
     if not args.no_growth and "hire" in only:
         shape = QUICK_HIRE if args.quick else GROWTH_HIRE
         columns = growth["Hire and search, by the shop's size"] = {}
         for n in scales:
-            rows = medians([run_script("hire_bench.py", ["--scale", str(n), *shape], say)])
-            searched = ", ".join(r["size"] for r in rows if r["figure"].endswith("p95"))
-            columns[f"Sakila ×{n} ({searched})"] = rows
+            if (rows := measured("hire_bench.py", ["--scale", str(n), *shape])):
+                searched = ", ".join(r["size"] for r in rows if r["figure"].endswith("p95"))
+                columns[f"Sakila ×{n} ({searched})"] = rows
             write(done=False)
     write(done=True)
+    if failed:
+        raise SystemExit(f"written: {args.out}, but {len(failed)} run(s) failed:\n"
+                         + "\n".join(failed))
     say(f"written: {args.out}")
 
 
