@@ -5,7 +5,7 @@
 PY      := .venv/bin/python
 STAMP   := .venv/.installed-$(shell sha1sum requirements.txt | cut -c1-12)
 
-.PHONY: run test up stop setup system db database server status bench clean tls
+.PHONY: run test up stop setup system db database server status bench soak clean tls
 
 ## run: prepare everything, start it in the background, open the clerk terminal
 run: up
@@ -57,6 +57,12 @@ tls: db
 ## docs/benchmarks.md. BENCH_ARGS passes options on, e.g. BENCH_ARGS=--quick
 bench: db
 	$(PY) bench/run_all.py $(BENCH_ARGS)
+
+## soak: the contention history check at size (bench/soak.py): 8 clerk processes x 2000
+## operations through the real managers and server, the database checked against the
+## history; SOAK_ARGS passes options on, e.g. SOAK_ARGS="--clerks 4 --ops 500"
+soak: db
+	$(PY) bench/soak.py $(SOAK_ARGS)
 
 status:
 	@python3 -m dev.mariadb status
