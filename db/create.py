@@ -33,6 +33,8 @@ ACCOUNT_HOST = re.compile(r"^[A-Za-z0-9.%_:-]{1,60}\Z")
 
 # Table privileges of the application's account; every other table gets the default.
 APP_TABLE_PRIVILEGES = {"audit_log": "SELECT, INSERT", "audit_seals": "SELECT, INSERT",
+                        # a stored reply is never changed, only purged (store/once.py)
+                        "request_keys": "SELECT, INSERT, DELETE",
                         "schema_version": "SELECT"}
 APP_DEFAULT_PRIVILEGES = "SELECT, INSERT, UPDATE, DELETE"
 

@@ -220,13 +220,24 @@ class Database:
 def _commit(conn: Any) -> None:
     try:
         conn.commit()
-    except driver().Error as e:
+    except _driver_errors() as e:
         err = translate(e)
         if isinstance(err, DbUnavailable):
             raise CommitUnknown(
                 "the connection to the database was lost while saving; the change may or "
                 "may not have been written") from None
         raise err from None
+
+
+def _driver_errors() -> tuple[type[Exception], ...]:
+    """What the connector raises. Its C extension's commit() lets the library's own error
+    through unwrapped (connector 9.7: MySQLInterfaceError, errno 2013 for a connection lost
+    during COMMIT), which would otherwise escape as a bug instead of CommitUnknown."""
+    mc = driver()
+    if not mc.HAVE_CEXT:
+        return (mc.Error,)
+    from _mysql_connector import MySQLInterfaceError
+    return (mc.Error, MySQLInterfaceError)
 
 
 def _rollback(conn: Any) -> bool:

@@ -117,6 +117,12 @@ class OutcomeUnknown(StoreError):
     code = "OUTCOME_UNKNOWN"
 
 
+class KeyReused(StoreError):
+    """A request key (store/once.py) came back with another staff member, op or arguments
+    than it was first written with: refused, nothing done."""
+    code = "KEY_REUSED"
+
+
 class BackupFailed(StoreError):
     """A backup or restore tool (mariadb-dump, the mariadb client) is missing or failed;
     the message has what it said."""

@@ -21,7 +21,7 @@ from db import holds as holds_sql
 from db.audit import insert_audit
 from db.database import Database, Tx
 from db.errors import DuplicateKey
-from store import receipts, roles, unit
+from store import once, receipts, roles, unit
 from store.clock import utc, zone
 from store.counter import Actor, Counter
 from store.errors import NotFound, Refused, ValidationError
@@ -171,9 +171,11 @@ class Hires:
         return unit.run(self.database, read)
 
     def hire(self, customer_id: int, copy_refs: Sequence[str], pay_now: bool = False,
-             override_reason: str | None = None) -> HireResult:
+             override_reason: str | None = None,
+             request: once.RequestKey | None = None) -> HireResult:
         """Hire the copies to the customer from the clerk's store; Refused says why not.
-        `override_reason` (managers only) lets a balance above the limit through."""
+        `override_reason` (managers only) lets a balance above the limit through. Tried
+        again with the same `request` key, the hire is made once (store/once.py)."""
         actor = self.counter.actor
         if override_reason is not None:
             actor.require(roles.MANAGER, "overriding the balance limit")
@@ -184,9 +186,12 @@ class Hires:
         store = self.stores.get(actor.store_id)
         locks = [f"customer:{customer_id}", *[f"copy:{i}" for i in copy_ids]]
         with self.counter.holding(*locks) as held:
-            result = unit.run(self.database, lambda tx: self._hire(
-                tx, actor, store, rules, held.now, customer_id, copy_ids, pay_now,
-                override_reason))
+            args = {"customer_id": customer_id, "copy_ids": copy_ids, "pay_now": pay_now,
+                    "override_reason": override_reason}
+            result = once.run(self.database, request, actor.staff_id, "hire", args, held.now,
+                              lambda tx: self._hire(tx, actor, store, rules, held.now,
+                                                    customer_id, copy_ids, pay_now,
+                                                    override_reason), HireResult)
             for hired in result.hires:  # told to the other tills as the locks go
                 held.announce("copy.hired", {"copy_id": hired.copy_id,
                                              "customer_id": customer_id})
@@ -276,7 +281,7 @@ class Hires:
                                  {"status": "fulfilled", "copy_id": copy["id"]})
                     hold["status"] = "fulfilled"
 
-    def renew(self, copy_ref: str) -> HireResult:
+    def renew(self, copy_ref: str, request: once.RequestKey | None = None) -> HireResult:
         """Renew the open hire of a copy: a new due date from the server's clock and a new
         rental charge; Refused at the renewal limit, when someone holds the title, or once
         the hire is overdue."""
@@ -291,8 +296,10 @@ class Hires:
         locks = (f"customer:{hire['customer_id']}", f"copy:{copy_id}")
         with self.counter.holding(*locks) as held:
             now = held.now
-            return unit.run(self.database, lambda tx: self._renew(
-                tx, actor, store, rules, now, copy_id, hire["id"], hire["customer_id"]))
+            return once.run(self.database, request, actor.staff_id, "renew",
+                            {"hire_id": hire["id"]}, now, lambda tx: self._renew(
+                                tx, actor, store, rules, now, copy_id, hire["id"],
+                                hire["customer_id"]), HireResult)
 
     def _renew(self, tx: Tx, actor: Actor, store: StoreInfo, rules: ShopRules, now: datetime,
                copy_id: int, hire_id: int, customer_id: int) -> HireResult:

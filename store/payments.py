@@ -16,7 +16,7 @@ from db import accounts
 from db import hires as hires_sql
 from db.audit import insert_audit
 from db.database import Database, Tx
-from store import receipts, roles, unit
+from store import once, receipts, roles, unit
 from store.clock import zone
 from store.counter import Actor, Counter
 from store.errors import NotFound, Refused, ValidationError
@@ -72,25 +72,29 @@ class Payments:
     def __init__(self, database: Database, counter: Counter, stores: Stores):
         self.database, self.counter, self.stores = database, counter, stores
 
-    def take(self, customer_id: int, amount: Decimal) -> PaymentResult:
-        """A payment against what the customer owes."""
-        return self._money(customer_id, amount, "payment", "")
+    def take(self, customer_id: int, amount: Decimal,
+             request: once.RequestKey | None = None) -> PaymentResult:
+        """A payment against what the customer owes (once per `request` key)."""
+        return self._money(customer_id, amount, "payment", "", request)
 
-    def refund(self, customer_id: int, amount: Decimal, reason: str) -> PaymentResult:
+    def refund(self, customer_id: int, amount: Decimal, reason: str,
+               request: once.RequestKey | None = None) -> PaymentResult:
         """Money given back to a customer in credit (managers only, with a reason)."""
         self.counter.actor.require(roles.MANAGER, "a refund")
         if not reason.strip():
             raise ValidationError("Say why the money is given back.")
-        return self._money(customer_id, amount, "refund", reason.strip()[:255])
+        return self._money(customer_id, amount, "refund", reason.strip()[:255], request)
 
-    def _money(self, customer_id: int, amount: Decimal, kind: str,
-               reason: str) -> PaymentResult:
+    def _money(self, customer_id: int, amount: Decimal, kind: str, reason: str,
+               request: once.RequestKey | None) -> PaymentResult:
         actor = self.counter.actor
         store = self.stores.get(actor.store_id)
         with self.counter.holding(f"customer:{customer_id}") as held:
             now = held.now
-            return unit.run(self.database, lambda tx: self._record(
-                tx, actor, store, now, customer_id, amount, kind, reason))
+            return once.run(self.database, request, actor.staff_id, kind,
+                            {"customer_id": customer_id, "amount": amount, "reason": reason},
+                            now, lambda tx: self._record(tx, actor, store, now, customer_id,
+                                                         amount, kind, reason), PaymentResult)
 
     def _record(self, tx: Tx, actor: Actor, store: StoreInfo, now: datetime,
                 customer_id: int, amount: Decimal, kind: str, reason: str) -> PaymentResult:

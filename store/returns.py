@@ -18,7 +18,7 @@ from db import accounts
 from db import hires as sql
 from db.audit import insert_audit
 from db.database import Database, Tx
-from store import receipts, roles, unit
+from store import once, receipts, roles, unit
 from store.clock import utc
 from store.counter import Actor, Counter
 from store.errors import NotFound, Refused, ValidationError
@@ -75,10 +75,17 @@ class Returns:
         self.database, self.counter, self.shop, self.stores = database, counter, shop, stores
 
     def return_copies(self, copy_refs: Sequence[str], condition: str = "ok",
-                      pay_now: bool = False) -> ReturnResult:
-        """Take back scanned copies, all out to one customer."""
+                      pay_now: bool = False,
+                      request: once.RequestKey | None = None) -> ReturnResult:
+        """Take back scanned copies, all out to one customer (once per `request` key)."""
+        args = {"copies": list(copy_refs), "condition": condition, "pay_now": pay_now}
+        done = once.stored(self.database, request, self.counter.actor.staff_id, "return",
+                           args, ReturnResult)
+        if done is not None:  # its copies are not out any more: the checks would refuse
+            return done
         copy_ids, customer_id = self._out_to_one(copy_refs, condition)
-        return self._return(customer_id, copy_ids, condition, pay_now)
+        return self._return(customer_id, copy_ids, condition, pay_now, "return", args,
+                            request)
 
     def quote(self, copy_refs: Sequence[str], condition: str = "ok") -> ReturnQuote:
         """Days late and charges of taking these copies back now (the server's clock) —
@@ -140,24 +147,32 @@ class Returns:
             return copy_ids, customers.pop()
         return unit.run(self.database, find)
 
-    def return_all(self, customer_id: int, pay_now: bool = False) -> ReturnResult:
-        """Take back every copy the customer has out."""
+    def return_all(self, customer_id: int, pay_now: bool = False,
+                   request: once.RequestKey | None = None) -> ReturnResult:
+        """Take back every copy the customer has out (once per `request` key)."""
+        args = {"customer_id": customer_id, "pay_now": pay_now}
+        done = once.stored(self.database, request, self.counter.actor.staff_id,
+                           "return.all", args, ReturnResult)
+        if done is not None:
+            return done
         hires = unit.run(self.database, lambda tx: sql.open_hires_of(tx, customer_id))
         if not hires:
             raise Refused("That customer has nothing out: nothing was returned.",
                           {"reason": "not_out"})
-        return self._return(customer_id, [h["copy_id"] for h in hires], "ok", pay_now)
+        return self._return(customer_id, [h["copy_id"] for h in hires], "ok", pay_now,
+                            "return.all", args, request)
 
-    def _return(self, customer_id: int, copy_ids: list[int], condition: str,
-                pay_now: bool) -> ReturnResult:
+    def _return(self, customer_id: int, copy_ids: list[int], condition: str, pay_now: bool,
+                op: str, args: dict[str, Any], request: once.RequestKey | None) -> ReturnResult:
         actor = self.counter.actor
         rules = self.shop.rules()
         store = self.stores.get(actor.store_id)
         locks = [f"customer:{customer_id}", *[f"copy:{i}" for i in copy_ids]]
         with self.counter.holding(*locks) as held:
-            result = unit.run(self.database, lambda tx: self._take_back(
-                tx, actor, store, rules, held.now, customer_id, copy_ids, condition,
-                pay_now))
+            result = once.run(self.database, request, actor.staff_id, op, args, held.now,
+                              lambda tx: self._take_back(tx, actor, store, rules, held.now,
+                                                         customer_id, copy_ids, condition,
+                                                         pay_now), ReturnResult)
             for returned in result.returned:  # told to the other tills as the locks go
                 held.announce("copy.returned", {"copy_id": returned.copy_id,
                                                 "condition": returned.condition})
@@ -224,7 +239,8 @@ class Returns:
                             days_late(due, now, rules.grace_hours),  # type: ignore[arg-type]
                             charges, condition, hold)
 
-    def waive(self, hire_id: int, reason: str) -> Decimal:
+    def waive(self, hire_id: int, reason: str,
+              request: once.RequestKey | None = None) -> Decimal:
         """A manager waives what is still charged for a hire's late fee or replacement (a
         negative charge, audited with the reason); the amount waived."""
         actor = self.counter.actor
@@ -249,7 +265,8 @@ class Returns:
                              hire_id, {"fees": owed}, {"fees": Decimal("0.00")},
                              reason.strip()[:255])
                 return owed
-            return unit.run(self.database, work)
+            return once.run(self.database, request, actor.staff_id, "waive",
+                            {"hire_id": hire_id, "reason": reason}, now, work, Decimal)
 
 
 def describe(returned: ReturnedCopy) -> str:

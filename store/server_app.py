@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from db.database import Database
 from db.settings import Settings
+from store import once
 from store.audit import SEAL_EVERY_S, PeriodicSealer
 from store.clock import Clock
 from store.dispatch import Dispatcher
@@ -85,6 +86,7 @@ def build_server(settings: Settings, test_clock: bool = False) -> StoreServer:
     server.every(ACTIVITY_FLUSH_S, sessions.flush_activity)
     server.every(ACTIVITY_FLUSH_S, locks.sweep)
     server.every(SEAL_EVERY_S, PeriodicSealer(settings, database))  # the audit hash chain
+    server.every(once.PURGE_EVERY_S, once.Purger(database, clock.now))  # old request keys
     # Often enough that an idle session ends within a few percent of its idle time.
     server.every(min(IDLE_SWEEP_S, s.session_idle_s / 2), sessions.expire_idle)
     return server

@@ -7,7 +7,7 @@ from typing import Callable, TypeVar
 
 from db.database import Database, Tx
 from db.errors import DbError
-from store.errors import Internal, from_db_error
+from store.errors import Internal, StoreError, from_db_error
 
 log = logging.getLogger(__name__)
 
@@ -18,7 +18,12 @@ def run(database: Database, work: Callable[[Tx], T]) -> T:
     try:
         return database.run(work)
     except DbError as e:
-        error = from_db_error(e)
-        if isinstance(error, Internal):
-            log.error("database error: %s", e, exc_info=True)
-        raise error from None
+        raise store_error(e) from None
+
+
+def store_error(e: DbError) -> StoreError:
+    """The StoreError for a data-layer failure; one that is a bug is logged here."""
+    error = from_db_error(e)
+    if isinstance(error, Internal):
+        log.error("database error: %s", e, exc_info=True)
+    return error

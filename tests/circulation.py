@@ -3,7 +3,7 @@ straight in a fresh database (the managers under test are not used to build it).
 from __future__ import annotations
 
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Iterator
@@ -54,9 +54,12 @@ class Shop:
         assert self.server.ask("clock.advance", {"seconds": days * 86400})["ok"]
 
     @contextmanager
-    def desk(self, username: str = "clk1") -> Iterator[Desk]:
-        """The counter's managers as `username` works them at a terminal of their own."""
+    def desk(self, username: str = "clk1", db_port: int | None = None) -> Iterator[Desk]:
+        """The counter's managers as `username` works them at a terminal of their own
+        (reaching the database at `db_port`, a relay in front of it, when given)."""
         database = Database.for_app(self.settings.db)
+        if db_port is not None:
+            database = Database(replace(database.params, port=db_port))
         try:
             with counter_for(self.server, username, STAFF_PASSWORD,
                              terminal=f"till-{username}") as counter:

@@ -15,7 +15,8 @@ TABLES = {"stores", "staff", "customers", "titles", "copies", "hires", "charges"
           "messages", "message_reads",  # from migration 0002
           "receipts",                   # from migration 0003
           "import_keys", "import_stages",  # from migration 0005
-          "audit_seals"}                   # from migration 0006
+          "audit_seals",                   # from migration 0006
+          "request_keys"}                  # from migration 0007
 
 
 def admin_db(settings):

@@ -38,6 +38,7 @@ def test_the_application_account_reads_and_writes_rows(app_db):
     "UPDATE audit_seals SET hash = 'x'",
     "DELETE FROM audit_seals",
     "UPDATE schema_version SET version = 99",
+    "UPDATE request_keys SET reply = '{{}}'",   # a stored reply is never rewritten
 ])
 def test_the_application_account_cannot_change_structure_grant_or_rewrite_history(app_db, fresh_db, statement):
     sql = statement.format(db=fresh_db.db.name, user=fresh_db.db.app_user)
