@@ -14,8 +14,10 @@ from store.codes import whole_number
 from store.customers import Customer
 from store.errors import StoreError
 from store.money import parse_amount
+from store.once import RequestKey
 from ui.forms import Asker, ask, yes_no
 from ui.messages import error_line
+from ui.once import save_once
 from ui.tables import DATE_TIME, format_moment, format_money, format_table
 
 
@@ -35,7 +37,7 @@ def take_payment(t: Terminal, customer: Customer) -> None:
     amount = _amount(t, f"Amount paid (owes {format_money(owed)})", owed)
     if amount is None:
         return
-    _show(t, lambda: payments.take(customer.id, amount), "Paid")
+    _show(t, lambda key: payments.take(customer.id, amount, key), "Paid")
 
 
 def refund(t: Terminal, customer: Customer) -> None:
@@ -48,7 +50,7 @@ def refund(t: Terminal, customer: Customer) -> None:
     if amount is None:
         return
     reason = ask(t, "Why (kept in the audit log)")
-    _show(t, lambda: payments.refund(customer.id, amount, reason), "Refunded")
+    _show(t, lambda key: payments.refund(customer.id, amount, reason, key), "Refunded")
 
 
 def statement(t: Terminal, customer: Customer) -> None:
@@ -84,10 +86,9 @@ def renew(t: Terminal, customer: Customer) -> None:
     copy = ask(t, "Renew which copy? (barcode or number; Enter: none)")
     if not copy:
         return
-    try:
-        result = t.services.desk.hires.renew(copy)
-    except StoreError as e:
-        t.say(error_line(e))
+    result = save_once(t, "renewal", "Nothing was renewed.",
+                       lambda key: t.services.desk.hires.renew(copy, key))
+    if result is None:
         return
     renewed = result.hires[0]
     t.say(result.receipt)
@@ -150,11 +151,10 @@ def _amount(t: Terminal, label: str, default: Decimal) -> Decimal | None:
             t.say(error_line(e))
 
 
-def _show(t: Terminal, work: Callable[[], Any], verb: str) -> None:
-    try:
-        result = work()
-    except StoreError as e:
-        t.say(error_line(e))
+def _show(t: Terminal, work: Callable[[RequestKey], Any], verb: str) -> None:
+    result = save_once(t, "payment" if verb == "Paid" else "refund", "Nothing was taken.",
+                       work)
+    if result is None:
         return
     t.say(result.receipt)
     t.say(f"{verb} {format_money(result.amount)}; {result.customer} now owes "

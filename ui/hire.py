@@ -16,6 +16,7 @@ from store.hires import Quote
 from ui.completion import copies_for
 from ui.forms import Asker, ask, form_keys, yes_no
 from ui.messages import error_line
+from ui.once import save_once
 from ui.pick import pick_customer, summary
 from ui.tables import DATE_TIME, format_money, format_moment, format_table
 
@@ -151,10 +152,9 @@ def _confirm_and_hire(terminal: Terminal, customer: Customer, refs: list[str],
                             f"{customer.name}?"):
         terminal.say("Nothing hired.")
         return
-    try:
-        result = hires.hire(customer.id, refs, pay_now=pay_now, override_reason=override)
-    except StoreError as e:
-        terminal.say(error_line(e) + " Nothing was hired.")
+    result = save_once(terminal, "hire", "Nothing was hired.", lambda key: hires.hire(
+        customer.id, refs, pay_now=pay_now, override_reason=override, request=key))
+    if result is None:
         return
     terminal.say(result.receipt)
     terminal.say(f"Hired {len(result.hires)} cop{'y' if len(result.hires) == 1 else 'ies'} to "

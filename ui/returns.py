@@ -12,6 +12,7 @@ from store.returns import CONDITIONS, ReturnQuote, ReturnResult
 from ui.colour import paint, paint_rows, terminal_colour
 from ui.forms import Asker, ask, cancel_keys, choose, form_keys, yes_no
 from ui.messages import error_line
+from ui.once import save_once
 from ui.pick import pick_customer
 from ui.tables import format_money, format_table
 
@@ -101,12 +102,10 @@ def _confirm_and_return(terminal: Terminal, refs: list[str], quote: ReturnQuote)
                             f"from {quote.customer}?"):
         terminal.say("Nothing was returned.")
         return
-    try:
-        result = returns.return_copies(refs, condition, pay_now)
-    except StoreError as e:
-        terminal.say(error_line(e) + " Nothing was returned.")
-        return
-    _done(terminal, result)
+    result = save_once(terminal, "return", "Nothing was returned.",
+                       lambda key: returns.return_copies(refs, condition, pay_now, key))
+    if result is not None:
+        _done(terminal, result)
 
 
 def _return_all(terminal: Terminal) -> bool:
@@ -130,12 +129,10 @@ def return_all_for(terminal: Terminal, customer: Customer) -> None:
     if not yes_no(terminal, f"Take back all {len(quote.lines)} from {customer.name}?"):
         terminal.say("Nothing was returned.")
         return
-    try:
-        result = returns.return_all(customer.id, pay_now)
-    except StoreError as e:
-        terminal.say(error_line(e) + " Nothing was returned.")
-        return
-    _done(terminal, result)
+    result = save_once(terminal, "return", "Nothing was returned.",
+                       lambda key: returns.return_all(customer.id, pay_now, key))
+    if result is not None:
+        _done(terminal, result)
 
 
 def _done(terminal: Terminal, result: ReturnResult) -> None:
@@ -166,10 +163,9 @@ def _offer_waiver(terminal: Terminal, result: ReturnResult) -> None:
         terminal.say("No fee waived.")
         return
     reason = ask(terminal, "Why (kept in the audit log)")
-    try:
-        waived = terminal.services.desk.returns.waive(copy.hire_id, reason)
-    except StoreError as e:
-        terminal.say(error_line(e))
+    waived = save_once(terminal, "waiver", "No fee waived.", lambda key:
+                       terminal.services.desk.returns.waive(copy.hire_id, reason, key))
+    if waived is None:
         return
     terminal.say(f"Waived {format_money(waived)} for copy {copy.copy_id}.")
 
