@@ -41,6 +41,14 @@ class PermissionDenied(DbError):
     """The account may not run this statement (least privilege at work)."""
 
 
+class ReadOnly(DbError):
+    """The database server accepts no changes just now (read_only, a replica)."""
+
+
+class StorageFull(DbError):
+    """The database server has no room left for the change (disk or tablespace full)."""
+
+
 class Conflict(DbError):
     """A deadlock or lock-wait timeout: the transaction was rolled back and may be retried."""
 
@@ -73,6 +81,11 @@ _INVALID = {1048, 1264, 1265, 1292, 1366, 1406, 3819, 4025}
 _FOREIGN_KEY = {1216, 1217, 1451, 1452}
 _PERMISSION = {1142, 1143, 1227, 1370}
 _ACCESS = {1044, 1045, 1698}
+# 1290: "running with the --read-only option"; 1792: a read-only transaction.
+_READ_ONLY = {1290, 1792}
+# 1114: "the table is full" (InnoDB could not extend its tablespace); 1021: disk full.
+# Other writes that failed for want of space (1030, 3) say "No space left on device".
+_FULL = {1114, 1021}
 
 
 def translate(err: Exception) -> DbError:
@@ -88,7 +101,9 @@ def translate(err: Exception) -> DbError:
         return DbUnavailable(msg)
     if errno in (None, -1) and type(err).__name__ in ("OperationalError", "InterfaceError"):
         return DbUnavailable(msg)  # e.g. "MySQL Connection not available."
-    for codes, cls in ((_CONFLICT, Conflict), (_INVALID, InvalidData),
+    if errno in _FULL or "No space left on device" in msg:
+        return StorageFull(msg)
+    for codes, cls in ((_CONFLICT, Conflict), (_READ_ONLY, ReadOnly), (_INVALID, InvalidData),
                        (_FOREIGN_KEY, ForeignKeyViolation), (_PERMISSION, PermissionDenied),
                        (_ACCESS, AccessDenied)):
         if errno in codes:

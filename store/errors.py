@@ -112,6 +112,16 @@ class DatabaseRefused(StoreError):
     code = "DB_REFUSED"
 
 
+class DatabaseReadOnly(StoreError):
+    """The database accepts no changes just now; nothing was written."""
+    code = "DB_READ_ONLY"
+
+
+class DatabaseFull(StoreError):
+    """The database has no room for the change; nothing was written."""
+    code = "DB_FULL"
+
+
 class OutcomeUnknown(StoreError):
     """The link to the database broke while saving: check before doing it again."""
     code = "OUTCOME_UNKNOWN"
@@ -177,6 +187,12 @@ def from_db_error(err: dberr.DbError) -> StoreError:
          "The database refused the login ({e}). Check db.user/db.password "
          "(VIDEOSTORE_DB_USER / VIDEOSTORE_DB_PASSWORD)."),
         (dberr.PermissionDenied, DatabaseRefused, "Not allowed by the database: {e}"),
+        (dberr.ReadOnly, DatabaseReadOnly,
+         "The database is read-only just now, so nothing was saved. Ask whoever looks after "
+         "it to make it writable again, then try again."),
+        (dberr.StorageFull, DatabaseFull,
+         "The database is out of space ({e}), so nothing was saved. Free space on the "
+         "database server, then try again."),
         (dberr.Conflict, Busy, "Someone else was changing the same thing; try again."),
         (dberr.InvalidData, ValidationError, "A value does not fit: {e}"),
         (dberr.InvalidName, ValidationError, "The {e}."),

@@ -28,6 +28,10 @@ def test_database_failures_become_messages_that_say_what_to_do():
     unknown = errors.from_db_error(dberr.CommitUnknown("lost"))
     assert isinstance(unknown, errors.OutcomeUnknown)
     assert isinstance(errors.from_db_error(dberr.Conflict("deadlock")), errors.Busy)
+    read_only = errors.from_db_error(dberr.ReadOnly("--read-only option"))
+    assert isinstance(read_only, errors.DatabaseReadOnly) and "nothing was saved" in read_only.message
+    full = errors.from_db_error(dberr.StorageFull("The table 'hires' is full"))
+    assert isinstance(full, errors.DatabaseFull) and "out of space" in full.message
 
 
 class _DriverError(Exception):
@@ -45,4 +49,10 @@ def test_driver_errors_are_translated_by_number():
     assert isinstance(dberr.translate(_DriverError(2013, "Lost")), dberr.DbUnavailable)
     assert isinstance(dberr.translate(_DriverError(1142, "DROP denied")), dberr.PermissionDenied)
     assert isinstance(dberr.translate(_DriverError(1049, "Unknown database")), dberr.DatabaseMissing)
+    assert isinstance(dberr.translate(_DriverError(1290, "--read-only option")), dberr.ReadOnly)
+    assert isinstance(dberr.translate(_DriverError(1114, "The table 'x' is full")),
+                      dberr.StorageFull)
+    assert isinstance(dberr.translate(_DriverError(3, "Error writing file '/tmp/x' (Errcode: "
+                                                      "28 \"No space left on device\")")),
+                      dberr.StorageFull)
     assert type(dberr.translate(_DriverError(9999, "odd"))) is dberr.DbError
