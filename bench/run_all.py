@@ -99,7 +99,7 @@ def medians(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def number(x: float | None, unit: str = "") -> str:
     if x is None:
         return ""
-    text = (f"{x:,.0f}" if abs(x) >= 100 else f"{x:.1f}" if abs(x) >= 10 or x == int(x)
+    text = (f"{x:,.0f}" if abs(x) >= 100 or x == int(x) else f"{x:.1f}" if abs(x) >= 10
             else f"{x:.2f}")
     return f"{text} {unit}".strip()
 
@@ -209,6 +209,8 @@ def main() -> None:
     p.add_argument("--growth-connections", type=sizes, default=None,
                    help="connections for the server's growth (default 1,50,500)")
     p.add_argument("--no-growth", action="store_true")
+    p.add_argument("--growth-only", action="store_true",
+                   help="only the growth runs (of the scripts in --only)")
     p.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md")
     args = p.parse_args()
     only = [n for n in args.only.split(",") if n]
@@ -245,7 +247,7 @@ def main() -> None:
         machine = machine or results[0]["machine"]
         return medians(results)
 
-    for name in only:
+    for name in [] if args.growth_only else only:
         script, _, full, quick = SUITE[name]
         if (rows := measured(script, quick if args.quick else full, args.runs)) is not None:
             suite[name] = rows

@@ -25,7 +25,7 @@ def test_a_count_that_must_be_zero_is_quoted_from_its_worst_run():
 def test_the_table_marks_each_target_met_or_missed():
     lines = figures_table([row("p95", 30.0, 10.0, [{"of": "value", "op": "<=", "limit": 20},
                                                    {"of": "ratio", "op": "<=", "limit": 5}])])
-    assert lines[-1] == "| p95 | 1 row | 30.0 ms | 10.0 ms bare | 3.00 | ≤ 20.0 ms ✘, ≤ 5× ✔ |"
+    assert lines[-1] == "| p95 | 1 row | 30 ms | 10 ms bare | 3.00 | ≤ 20 ms ✘, ≤ 5× ✔ |"
 
 
 def test_writing_twice_replaces_the_generated_part_and_keeps_the_hand_written_rest(tmp_path):
