@@ -8,10 +8,12 @@ import json
 import os
 import secrets
 import shutil
+import statistics
 import subprocess
 import sys
+import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 
 def bench_database(prefix: str) -> Any:
@@ -85,3 +87,15 @@ class Figures:
         if self.path:
             self.path.write_text(json.dumps({"machine": self.machine, "figures": self.rows},
                                             indent=1))
+
+
+def timed(call: Callable[[], Any]) -> float:
+    """Milliseconds `call()` took."""
+    t0 = time.perf_counter()
+    call()
+    return (time.perf_counter() - t0) * 1000
+
+
+def percentiles(ms: list[float]) -> dict[str, float]:
+    ms = sorted(ms)
+    return {"p50": statistics.median(ms), "p95": ms[max(0, int(len(ms) * 0.95) - 1)]}

@@ -45,6 +45,7 @@ from typing import Any, Callable
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench.common import percentiles, timed  # noqa: E402  (after the path is set)
 SAKILA = ROOT.parent / "shared" / "data" / "sakila"
 CLERK_PASSWORD = "bench-clerk-pw-1"
 PER_CLERK = 25   # customers of each clerk's own (the hire limit is never the obstacle)
@@ -277,17 +278,6 @@ def fill_for_search(settings: Any, customers: int, titles: int) -> None:
             tx.all("ANALYZE TABLE customers, titles")
     finally:
         db.close()
-
-
-def timed(call: Callable[[], Any]) -> float:
-    t0 = time.perf_counter()
-    call()
-    return (time.perf_counter() - t0) * 1000
-
-
-def percentiles(ms: list[float]) -> dict[str, float]:
-    ms = sorted(ms)
-    return {"p50": statistics.median(ms), "p95": ms[max(0, int(len(ms) * 0.95) - 1)]}
 
 
 def search_run(port: int, db_name: str, searches: int) -> dict[str, dict[str, float]]:

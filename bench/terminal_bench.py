@@ -35,10 +35,11 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench.common import percentiles, timed  # noqa: E402  (after the path is set)
 CLERK, CLERK_PASSWORD = "benchclerk", "bench-clerk-pw-1"
 WIDTH, HEIGHT = 120, 40
 LOGIN_PROMPT, MENU_PROMPT = b"Username:", b"videostore>"
@@ -147,17 +148,6 @@ def start_runs(env: dict[str, str], runs: int) -> dict[str, list[float]]:
 
 
 # --- screen actions ----------------------------------------------------------------------
-
-def timed(call: Callable[[], Any]) -> float:
-    t0 = time.perf_counter()
-    call()
-    return (time.perf_counter() - t0) * 1000
-
-
-def percentiles(ms: list[float]) -> dict[str, float]:
-    ms = sorted(ms)
-    return {"p50": statistics.median(ms), "p95": ms[max(0, int(len(ms) * 0.95) - 1)]}
-
 
 def screen_actions(db_name: str, port: int, queries: int) -> dict[str, dict[str, float]]:
     from bench.scale import read

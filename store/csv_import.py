@@ -134,22 +134,13 @@ class CsvImport:
                            bad_lines: dict[int, str]) -> None:
         self._start(result, bad_lines)
         check = self._checker(tx, kind)
-        first_id = next_id = imports.reserve_after_last(tx, kind) + 1
+        first_id = imports.reserve_after_last(tx, kind) + 1
         with _Chunks(lambda chunk: bulk.load_rows(tx, kind, chunk, self.now),
                      staging_dir) as chunks:
-            for line, fields in _rows(path, kind, result, self.progress):
-                try:
-                    if isinstance(fields, ValidationError):
-                        raise fields
-                    values = check(fields, next_id)
-                except ValidationError as e:
-                    if not skip_bad:
-                        raise _NotClean() from None   # the careful way lists them all
-                    result.add_bad(line, str(e))
-                    bad_lines[line] = str(e)
-                    continue
-                chunks.write((next_id, *values))
-                next_id += 1
+            # Without skip_bad, the first bad row ends the fast way: the careful way lists
+            # them all.
+            next_id = self._check_rows(check, kind, path, chunks, first_id, result,
+                                       bad_lines, with_line=False, stop_at_bad=not skip_bad)
             loaded, warnings = chunks.finish()
         if loaded != next_id - first_id or warnings:
             raise _NotClean()       # the table refused some: the careful way says which
@@ -160,21 +151,12 @@ class CsvImport:
                 result: ImportResult, bad_lines: dict[int, str]) -> None:
         self._start(result, bad_lines)
         check = self._checker(tx, kind)
-        first_id = next_id = imports.reserve_after_last(tx, kind) + 1
+        first_id = imports.reserve_after_last(tx, kind) + 1
         bulk.create_staging(tx, kind)
         with _Chunks(lambda chunk: (bulk.load_staging(tx, kind, chunk), 0),
                      staging_dir) as staged:
-            for line, fields in _rows(path, kind, result, self.progress):
-                try:
-                    if isinstance(fields, ValidationError):
-                        raise fields
-                    values = check(fields, next_id)
-                except ValidationError as e:
-                    result.add_bad(line, str(e))
-                    bad_lines[line] = str(e)
-                    continue
-                staged.write((line, next_id, *values))
-                next_id += 1
+            next_id = self._check_rows(check, kind, path, staged, first_id, result,
+                                       bad_lines, with_line=True, stop_at_bad=False)
             loaded, _ = staged.finish()
         if loaded != next_id - first_id:   # LOAD DATA LOCAL warns rather than fails
             raise Internal(f"the database took {loaded} of {next_id - first_id} checked rows; "
@@ -190,6 +172,28 @@ class CsvImport:
         result.written = bulk.insert_staged(tx, kind, self.now)
         bulk.drop_staging(tx, kind)
         self._finish(tx, kind, path, result)
+
+    def _check_rows(self, check: Callable[[dict[str, str], int], tuple[Any, ...]], kind: str,
+                    path: Path, chunks: "_Chunks", first_id: int, result: ImportResult,
+                    bad_lines: dict[int, str], with_line: bool, stop_at_bad: bool) -> int:
+        """Every row of the file checked: good ones to `chunks` with their new id (after
+        their line number, `with_line`), bad ones recorded — or _NotClean at the first
+        one (`stop_at_bad`). The id after the last one given."""
+        next_id = first_id
+        for line, fields in _rows(path, kind, result, self.progress):
+            try:
+                if isinstance(fields, ValidationError):
+                    raise fields
+                values = check(fields, next_id)
+            except ValidationError as e:
+                if stop_at_bad:
+                    raise _NotClean() from None
+                result.add_bad(line, str(e))
+                bad_lines[line] = str(e)
+                continue
+            chunks.write((line, next_id, *values) if with_line else (next_id, *values))
+            next_id += 1
+        return next_id
 
     @staticmethod
     def _start(result: ImportResult, bad_lines: dict[int, str]) -> None:
