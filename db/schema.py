@@ -87,6 +87,11 @@ def current_version(conn: Any) -> int:
     return int(version)
 
 
+def version_in(tx: Any) -> int:
+    """The database's schema version, read in a transaction (db.database.Tx)."""
+    return int(tx.scalar("SELECT COALESCE(MAX(version), 0) FROM schema_version"))
+
+
 def latest_version(directory: Path = MIGRATIONS_DIR) -> int:
     return max([1] + [m.version for m in migrations(directory)])
 

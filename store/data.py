@@ -12,7 +12,7 @@ from typing import Callable, Iterator, TextIO
 
 from db.database import Database
 from db.errors import DbError
-from db.schema import latest_version
+from db.schema import latest_version, version_in
 from db.settings import Settings
 from store.csv_export import export_file, export_rows
 from store.csv_import import CsvImport, ImportResult
@@ -30,7 +30,7 @@ def admin_database(settings: Settings, local_files: Path | None = None) -> Itera
     database = Database.for_app(settings.db, role="admin", local_files=local_files)
     try:
         with database.transaction() as tx:
-            version = int(tx.scalar("SELECT COALESCE(MAX(version), 0) FROM schema_version"))
+            version = version_in(tx)
         if version < latest_version():
             raise ValidationError(f"Database {settings.db.name} is at schema version "
                                   f"{version}, this code needs {latest_version()}: run "

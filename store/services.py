@@ -4,7 +4,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from db.database import Database
+from db.schema import latest_version, version_in
 from db.settings import Settings
+from store import unit
 from store.client import StoreClient
 from store.counter import Counter
 from store.customers import Customers
@@ -65,6 +67,16 @@ class TerminalServices:
                 f"account {db.app_user} is configured or saved by create-db.")
         user = self.client.user
         return self.stores.get(user["store_id"] if user else self.settings.terminal.store_id)
+
+    def schema_behind(self) -> str | None:
+        """What to tell the clerk when the database is older than this code (a migration
+        not run yet after an upgrade): its new tables are missing, so writes would fail."""
+        have, need = unit.run(self._database, version_in), latest_version()
+        if have >= need:
+            return None
+        return (f"Database {self.settings.db.name} is at schema version {have}; this program "
+                f"needs {need}. Until an admin runs `python main.py migrate` (`make up` does "
+                f"it), hires, returns and payments cannot be saved.")
 
     def close(self) -> None:
         self.leases.close()

@@ -133,6 +133,7 @@ class TerminalApp:
         for warning in self.settings.warnings:
             self.say(f"Warning: {warning}")
         self._open_store()
+        self._check_schema()
         client = self.services.client
         client.on_session_lost = self._on_session_lost
         client.on_event = self._on_event
@@ -312,6 +313,18 @@ class TerminalApp:
                 self._open_store()
         except StoreError as e:
             self.say(error_line(e))
+
+    def _check_schema(self) -> None:
+        """Say at once when the database needs a migration, rather than at the first hire."""
+        if self.store is None:
+            return          # no database to ask: _open_store has said why
+        try:
+            behind = self.services.schema_behind()
+        except StoreError as e:
+            self.say(error_line(e))
+            return
+        if behind:
+            self.say(f"Warning: {behind}")
 
     def _offer_create_db(self) -> bool:
         """Offer create-db when the database is really not there; True if it was made."""

@@ -139,6 +139,27 @@ def test_with_the_database_down_the_terminal_says_what_to_do(demo_db, server):
         term.close()
 
 
+def test_a_database_older_than_the_program_is_said_at_start_with_what_to_run(fresh_db, server):
+    from db.database import Database
+    from db.schema import latest_version
+    admin = Database.for_app(fresh_db.db, role="admin")
+    with admin.transaction() as tx:   # as if the newest migration had not been run yet
+        tx.execute("DELETE FROM schema_version WHERE version = %s", (latest_version(),))
+    admin.close()
+    term = open_terminal({"VIDEOSTORE_DB_NAME": fresh_db.db.name,
+                          "VIDEOSTORE_SERVER": server.address})
+    try:
+        screen = term.wait_for("python main.py migrate").replace("\n", "")
+        assert f"schema version {latest_version() - 1}; this program needs " \
+               f"{latest_version()}" in " ".join(screen.split())
+        read_only(term)
+        term.wait_for(MENU)
+        term.send("q")
+        assert term.exit_status() == 0
+    finally:
+        term.close()
+
+
 def test_a_missing_database_is_offered_for_creation_and_then_used(private_mariadb, server):
     name = new_db_name("offer")
     term = open_terminal({"VIDEOSTORE_DB_NAME": name, "VIDEOSTORE_SERVER": server.address,
