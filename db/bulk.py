@@ -75,12 +75,11 @@ def create_staging(tx: Tx, kind: str) -> None:
                f"DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci")
 
 
-def load_staging(tx: Tx, kind: str, path: Path) -> int:
-    """The TSV file (line, id, then the STAGED columns) into the staging table; the number
-    of rows loaded. The connection must allow LOAD DATA LOCAL from the file's directory
+def load_staging(tx: Tx, kind: str, path: Path) -> tuple[int, int]:
+    """The TSV file (line, id, then the STAGED columns) into the staging table: (rows
+    loaded, warnings). The connection must allow LOAD DATA LOCAL from the file's directory
     (ConnectParams.local_files)."""
-    return _load(tx, _STAGE[kind], ["line", "id"] + [name for name, _ in STAGED[kind]],
-                 path)[0]
+    return _load(tx, _STAGE[kind], ["line", "id"] + [name for name, _ in STAGED[kind]], path)
 
 
 def load_rows(tx: Tx, kind: str, path: Path, now: datetime) -> tuple[int, int]:

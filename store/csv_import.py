@@ -153,7 +153,7 @@ class CsvImport:
         check = self._checker(tx, kind)
         first_id = imports.reserve_after_last(tx, kind) + 1
         bulk.create_staging(tx, kind)
-        with _Chunks(lambda chunk: (bulk.load_staging(tx, kind, chunk), 0),
+        with _Chunks(lambda chunk: bulk.load_staging(tx, kind, chunk),
                      staging_dir) as staged:
             next_id = self._check_rows(check, kind, path, staged, first_id, result,
                                        bad_lines, with_line=True, stop_at_bad=False)

@@ -4,12 +4,11 @@ how many rows were checked and where it first breaks. Exit code 0 when intact, 1
 from __future__ import annotations
 
 import argparse
-import sys
 
 from store.audit import VerifyReport, verify_database
 from store.config import Settings
 from store.errors import StoreError
-from ui.messages import error_line
+from ui.messages import command_failed
 
 SHOWN = 10  # problems listed; the rest are counted
 
@@ -18,8 +17,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     try:
         report = verify_database(settings)
     except StoreError as e:
-        print(f"audit verify: {error_line(e)}", file=sys.stderr)
-        return 1
+        return command_failed("audit verify", e)
     print(report_text(report))
     return 0 if report.intact else 1
 

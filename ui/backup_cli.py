@@ -9,7 +9,7 @@ from pathlib import Path
 from store.backup import BackupReport, RestoreReport, backup, restore, when_text
 from store.config import Settings
 from store.errors import StoreError
-from ui.messages import error_line
+from ui.messages import command_failed
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
@@ -20,8 +20,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         else:
             print(restore_text(restore(settings, path, force=args.force)))
     except StoreError as e:
-        print(f"{args.command}: {error_line(e)}", file=sys.stderr)
-        return 1
+        return command_failed(args.command, e)
     except KeyboardInterrupt:
         print(f"\n{args.command}: {INTERRUPTED[args.command]}", file=sys.stderr)
         return 1

@@ -12,7 +12,7 @@ from store.errors import StoreError, ValidationError
 from store.passwords import check_password
 from store.setup import (Login, create_store_database, database_exists,
                          upgrade_store_database)
-from ui.messages import error_line
+from ui.messages import command_failed, error_line
 
 ADMIN_PASSWORD_ENV = "VIDEOSTORE_ADMIN_PASSWORD"
 
@@ -28,8 +28,7 @@ def create_db(settings: Settings, admin_user: str, store_name: str, reset: bool,
         report = create_store_database(settings, admin_user, password, store_name,
                                        reset=reset, with_demo=demo)
     except StoreError as e:
-        print(f"create-db: {error_line(e)}", file=sys.stderr)
-        return 1
+        return command_failed("create-db", e)
     except (KeyboardInterrupt, EOFError):
         print("\ncreate-db: cancelled; nothing was changed.", file=sys.stderr)
         return 1
@@ -47,8 +46,7 @@ def migrate(settings: Settings) -> int:
     try:
         lines = upgrade_store_database(settings)
     except StoreError as e:
-        print(f"migrate: {error_line(e)}", file=sys.stderr)
-        return 1
+        return command_failed("migrate", e)
     for line in lines:
         print(f"  {line}")
     print(f"Database {settings.db.name} is up to date." if lines else

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from store.config import Settings
 from store.errors import StoreError
-from ui.messages import error_line
+from ui.messages import command_failed
 from ui.progress import progress_on_stderr
 
 
@@ -26,8 +26,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
             return import_csv(settings, args)
         return export_csv(settings, args)
     except StoreError as e:
-        print(f"{command}: {error_line(e)}", file=sys.stderr)
-        return 1
+        return command_failed(command, e)
     except KeyboardInterrupt:
         print(f"\n{command}: stopped; what was not finished was not written.", file=sys.stderr)
         return 1

@@ -1,6 +1,8 @@
 """The one place where an error becomes what the clerk reads."""
 from __future__ import annotations
 
+import sys
+
 from store.errors import StoreError
 from ui.tables import format_time
 
@@ -9,6 +11,13 @@ def error_line(error: StoreError) -> str:
     """One clear line for a StoreError: its message, starting with a capital."""
     text = " ".join(error.message.split()) or error.code
     return text[0].upper() + text[1:]
+
+
+def command_failed(command: str, error: StoreError, code: int = 1) -> int:
+    """An admin command's StoreError as one line on stderr ("import customers: ..."); the
+    exit code to return."""
+    print(f"{command}: {error_line(error)}", file=sys.stderr)
+    return code
 
 
 def notice_line(notice: dict) -> str:

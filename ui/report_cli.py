@@ -22,7 +22,7 @@ from store.money import parse_amount
 from store.reports import (REPORTS, Report, ReportQuery, check_query, opened, parse_day,
                            report_spec)
 from ui.colour import paint_rows
-from ui.messages import error_line
+from ui.messages import command_failed, error_line
 from ui.tables import DATE_TIME, format_table
 
 ROW_STATUS = {"overdue": "overdue", "balances": "overdue", "due-today": "warn"}
@@ -43,11 +43,9 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         with opened(settings) as reports:
             report = reports.run(args.name, datetime.now(timezone.utc), query)
     except ValidationError as e:   # what the options ask for cannot be answered
-        print(f"report: {error_line(e)}", file=sys.stderr)
-        return 2
+        return command_failed("report", e, code=2)
     except StoreError as e:
-        print(f"report: {error_line(e)}", file=sys.stderr)
-        return 1
+        return command_failed("report", e)
     sys.stdout.write(render(report, args.format))
     return 0
 

@@ -37,6 +37,14 @@ def read_only(term):
     term.wait_for("Working read-only")
 
 
+def read_only_then_quit(term):
+    """On without a login to the main menu, then q: the terminal ends cleanly."""
+    read_only(term)
+    term.wait_for(MENU)
+    term.send("q")
+    assert term.exit_status() == 0
+
+
 def test_the_menu_opens_after_login_with_clerk_store_clock_and_link_then_q_quits(terminal_env):
     term = open_terminal(terminal_env)
     try:
@@ -155,10 +163,7 @@ def test_a_database_older_than_the_program_is_said_at_start_with_what_to_run(fre
         said = (f"schema version {latest_version() - 1}; this program needs {latest_version()}."
                 f" Until an admin runs `python main.py migrate`")
         assert "".join(said.split()) in screen
-        read_only(term)
-        term.wait_for(MENU)
-        term.send("q")
-        assert term.exit_status() == 0
+        read_only_then_quit(term)
     finally:
         term.close()
 
@@ -217,10 +222,7 @@ def test_an_existing_database_without_a_password_here_says_which_to_set(demo_db,
     try:
         term.wait_for(f"Database {demo_db.db.name} exists")
         assert "VIDEOSTORE_DB_PASSWORD" in term.wait_for("Username:").replace("\n", "")
-        read_only(term)
-        term.wait_for(MENU)
-        term.send("q")
-        assert term.exit_status() == 0
+        read_only_then_quit(term)
     finally:
         term.close()
 
