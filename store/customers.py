@@ -24,7 +24,7 @@ from db.audit import insert_audit
 from db.database import Database, Tx
 from db.errors import DuplicateKey
 from db.stores import get_store
-from store import codes, unit
+from store import codes, once, unit
 from store.clock import utc
 from store.counter import Actor, Counter
 from store.customer_rules import (FIELD_BY_COLUMN, FIELDS, as_text, clean_details, clean_field, clean_phone,
@@ -222,10 +222,13 @@ class Customers:
 
     # --- changing -----------------------------------------------------------------------
 
-    def register(self, typed: dict[str, str]) -> Customer:
+    def register(self, typed: dict[str, str],
+                 request: once.RequestKey | None = None) -> Customer:
         """A new customer of the clerk's store from the details as typed (column -> text;
         first_name, last_name and date_of_birth needed). The card number is made from the
-        new row's id. Refused when the phone is someone else's, naming them."""
+        new row's id. Refused when the phone is someone else's, naming them. Tried again
+        with the same `request` key, the customer registered the first time is returned
+        (its phone is then theirs: no duplicate refusal)."""
         actor = self.counter.actor
         now = self.counter.now()
         unknown = sorted(set(typed) - set(FIELD_BY_COLUMN))
@@ -259,11 +262,13 @@ class Customers:
                          {**{k: as_text(v) for k, v in values.items()}, "card_number": card})
             return customer_from(sql.get_customer(tx, customer_id))  # type: ignore[arg-type]
 
-        customer = self._write(work, typed)
+        customer = self._write(work, typed, request, "customer.register", {"typed": typed},
+                               now)
         self.counter.publish("customer.registered", {"customer_id": customer.id})
         return customer
 
-    def edit(self, customer_id: int, typed: dict[str, str]) -> Customer:
+    def edit(self, customer_id: int, typed: dict[str, str],
+             request: once.RequestKey | None = None) -> Customer:
         """Change the details in `typed` (column -> text as typed; others stay). Holds the
         customer's lock; audits only what changed; nothing changes if anything is refused."""
         actor = self.counter.actor
@@ -290,18 +295,22 @@ class Customers:
             return customer_from(sql.get_customer(tx, customer_id))  # type: ignore[arg-type]
 
         with self.counter.holding(f"customer:{customer_id}"):
-            customer = self._write(work, typed)
+            customer = self._write(work, typed, request, "customer.edit",
+                                   {"customer_id": customer_id, "typed": typed}, now)
         self.counter.publish("customer.updated", {"customer_id": customer_id})
         return customer
 
-    def deactivate(self, customer_id: int, reason: str = "") -> Customer:
+    def deactivate(self, customer_id: int, reason: str = "",
+                   request: once.RequestKey | None = None) -> Customer:
         """Mark the customer inactive (they can no longer hire); their history stays."""
-        return self._set_active(customer_id, False, reason)
+        return self._set_active(customer_id, False, reason, request)
 
-    def reactivate(self, customer_id: int, reason: str = "") -> Customer:
-        return self._set_active(customer_id, True, reason)
+    def reactivate(self, customer_id: int, reason: str = "",
+                   request: once.RequestKey | None = None) -> Customer:
+        return self._set_active(customer_id, True, reason, request)
 
-    def _set_active(self, customer_id: int, active: bool, reason: str) -> Customer:
+    def _set_active(self, customer_id: int, active: bool, reason: str,
+                    request: once.RequestKey | None) -> Customer:
         actor = self.counter.actor
         now = self.counter.now()
         action = "reactivate" if active else "deactivate"
@@ -321,12 +330,20 @@ class Customers:
             return customer_from(sql.get_customer(tx, customer_id))  # type: ignore[arg-type]
 
         with self.counter.holding(f"customer:{customer_id}"):
-            customer = unit.run(self.database, work)
+            # Once per key: a retry after a lost COMMIT answer gets this Customer back, not
+            # "already inactive".
+            customer = once.run(self.database, request, actor.staff_id, f"customer.{action}",
+                                {"customer_id": customer_id, "reason": reason}, now, work,
+                                Customer)
         self.counter.publish("customer.updated", {"customer_id": customer_id})
         return customer
 
-    def _write(self, work: Callable[[Tx], Customer], typed: dict[str, str]) -> Customer:
-        """Run `work` in one transaction. A unique key that refuses the row (another till
+    def _write(self, work: Callable[[Tx], Customer], typed: dict[str, str],
+               request: once.RequestKey | None, op: str, args: dict[str, Any],
+               now: datetime) -> Customer:
+        """Run `work` in one transaction, once per `request` key (store/once.py: a retry
+        with the key finds the stored Customer before `work` could refuse the phone as
+        taken — by this very action). A unique key that refuses the row (another till
         saved the same phone between our check and our write) is told as the check tells
         it, naming the customer who has it."""
         def guarded(tx: Tx) -> Customer:
@@ -335,7 +352,8 @@ class Customers:
             except DuplicateKey as e:
                 raise _Taken(e.key) from None  # rolls back, and passes unit.run untouched
         try:
-            return unit.run(self.database, guarded)
+            return once.run(self.database, request, self.counter.actor.staff_id, op, args,
+                            now, guarded, Customer)
         except _Taken as e:
             raise self._duplicate(e.key, typed) from None
 

@@ -18,7 +18,7 @@ from db import holds as sql
 from db.audit import insert_audit
 from db.database import Database, Tx
 from db.errors import ForeignKeyViolation
-from store import unit
+from store import once, unit
 from store.clock import utc
 from store.counter import Actor, Counter
 from store.errors import NotFound, Refused
@@ -35,6 +35,13 @@ class ReadyHold:
     phone: str | None
     title: str
     expires_at: datetime
+
+
+@dataclass(frozen=True)
+class _Cancelled:
+    """A cancel's stored reply: never None itself, so `once.stored` can tell a cancel done
+    (whose copy went to no one) from one never made."""
+    passed: ReadyHold | None
 
 
 def shelve(tx: Tx, copy_id: int, title_id: int, store_id: int, now: datetime,
@@ -75,15 +82,17 @@ class Holds:
     def __init__(self, database: Database, counter: Counter, shop: ShopSettings):
         self.database, self.counter, self.shop = database, counter, shop
 
-    def place(self, customer_id: int, title_id: int) -> dict[str, Any]:
-        """A hold for the customer on a title at the clerk's store: its place in the queue.
-        Refused when the customer is inactive, already waits for it, or a copy is on the
-        shelf here now (hire that instead)."""
+    def place(self, customer_id: int, title_id: int,
+              request: once.RequestKey | None = None) -> dict[str, int]:
+        """A hold for the customer on a title at the clerk's store: its place in the queue
+        (hold_id, position). Refused when the customer is inactive, already waits for it,
+        or a copy is on the shelf here now (hire that instead) — but not by its own first
+        try: tried again with the same `request` key, that try's reply comes back."""
         actor = self.counter.actor
         with self.counter.holding(f"customer:{customer_id}") as held:
             now = held.now
 
-            def work(tx: Tx) -> dict[str, Any]:
+            def work(tx: Tx) -> dict[str, int]:
                 customer = hires_sql.lock_customer(tx, customer_id)
                 if customer is None:
                     raise NotFound(f"There is no customer {customer_id}.")
@@ -107,13 +116,21 @@ class Holds:
                              hold_id, None, {"customer_id": customer_id, "title_id": title_id,
                                              "position": ahead + 1})
                 return {"hold_id": hold_id, "position": ahead + 1}
-            return unit.run(self.database, work)
+            return once.run(self.database, request, actor.staff_id, "hold.place",
+                            {"customer_id": customer_id, "title_id": title_id}, now, work,
+                            dict[str, int])
 
-    def cancel(self, hold_id: int) -> ReadyHold | None:
+    def cancel(self, hold_id: int,
+               request: once.RequestKey | None = None) -> ReadyHold | None:
         """Cancel a waiting or ready hold; a copy it had set aside goes to the next hold
-        (returned: whom to call) or back on the shelf."""
+        (returned: whom to call) or back on the shelf. Once per `request` key."""
         actor = self.counter.actor
         rules = self.shop.rules()
+        args = {"hold_id": hold_id}
+        done = once.stored(self.database, request, actor.staff_id, "hold.cancel", args,
+                           _Cancelled)
+        if done is not None:  # the hold is closed now: the check below would refuse
+            return done.passed
         hold = unit.run(self.database, lambda tx: sql.lock_hold(tx, hold_id))
         if hold is None or hold["status"] not in ("waiting", "ready"):
             raise NotFound(f"There is no open hold {hold_id}.")
@@ -122,7 +139,7 @@ class Holds:
         with self.counter.holding(*locks) as held:
             now = held.now
 
-            def work(tx: Tx) -> ReadyHold | None:
+            def work(tx: Tx) -> _Cancelled:
                 current = sql.lock_hold(tx, hold_id)
                 if current is None or current["status"] not in ("waiting", "ready"):
                     raise NotFound(f"Hold {hold_id} was closed meanwhile.")
@@ -139,8 +156,9 @@ class Holds:
                               if current["status"] != "ready"
                               else ("held" if passed else "available"),
                               "passed_to_hold": passed.hold_id if passed else None})
-                return passed
-            passed = unit.run(self.database, work)
+                return _Cancelled(passed)
+            passed = once.run(self.database, request, actor.staff_id, "hold.cancel", args, now,
+                              work, _Cancelled).passed
         if passed:
             self.counter.publish("hold.ready", ready_event(passed))
         return passed

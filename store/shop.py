@@ -18,7 +18,7 @@ from typing import Any, Callable
 from db import shop_settings as sql
 from db.audit import insert_audit
 from db.database import Database, Tx
-from store import roles, unit
+from store import once, roles, unit
 from store.codes import whole_number
 from store.counter import Counter
 from store.errors import NotFound, ValidationError
@@ -135,8 +135,9 @@ class ShopSettings:
         """Every setting with its value, description, and who changed it last when."""
         return unit.run(self.database, sql.all_settings)
 
-    def change(self, name: str, text: str) -> Any:
-        """Set one setting (admins only): checked, audited, announced; its new value."""
+    def change(self, name: str, text: str, request: once.RequestKey | None = None) -> Any:
+        """Set one setting (admins only): checked, audited, announced; its new value. Once
+        per `request` key (a retry writes no second audit row)."""
         assert self.counter is not None, "changing a setting needs a counter"
         actor = self.counter.actor
         actor.require(roles.ADMIN, "changing the shop's settings")
@@ -151,7 +152,8 @@ class ShopSettings:
             sql.set_setting(tx, name, stored, now, actor.staff_id)
             insert_audit(tx, now, actor.staff_id, actor.store_id, "settings.change",
                          "settings", None, {name: old}, {name: stored})
-        unit.run(self.database, work)
+        once.run(self.database, request, actor.staff_id, "settings.change",
+                 {"name": name, "value": stored}, now, work, type(None))
         self.invalidate()
         self.counter.publish("settings.changed", {"name": name})
         return value

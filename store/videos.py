@@ -22,7 +22,7 @@ from db import catalogue as sql
 from db.audit import insert_audit
 from db.database import Database, Tx
 from db.stores import get_store
-from store import codes, unit
+from store import codes, once, unit
 from store import title_rules as rules
 from store.clock import utc
 from store.counter import Counter
@@ -155,6 +155,13 @@ class AddedCopies:
     copies: list[dict[str, Any]]   # id, copy_number, barcode, ...
 
 
+@dataclass(frozen=True)
+class _Edited:
+    """What an edit of a title wrote (its fields before and after), as stored for a retry."""
+    old: rules.TitleFields
+    new: rules.TitleFields
+
+
 def title_view(row: dict[str, Any]) -> TitleView:
     return TitleView(row["id"], row["title"], row["release_year"], row["rating"], row["genre"],
                      row["length_min"], row["rental_rate"], row["rental_days"],
@@ -257,9 +264,11 @@ class Videos:
 
     # --- changes: a logged-in clerk, the server's clock, audited -------------------------
 
-    def add_title(self, **values: Any) -> TitleView:
+    def add_title(self, *, request: once.RequestKey | None = None,
+                  **values: Any) -> TitleView:
         """A new title in the catalogue (every store's); Refused if one of that name and
-        year is there already."""
+        year is there already — but not when tried again with the same `request` key:
+        the title the first try added is returned."""
         actor = self.counter.actor
         now = self.counter.now()
         fields = rules.title_fields(values, now.year)
@@ -273,21 +282,24 @@ class Videos:
             insert_audit(tx, now, actor.staff_id, actor.store_id, "title.add", "titles",
                          title_id, None, f.as_dict())
             return title_id
-        return self.title(unit.run(self.database, work))
+        return self.title(once.run(self.database, request, actor.staff_id, "title.add",
+                                   values, now, work, int))
 
-    def edit_title(self, title_id: int, **changes: Any) -> TitleEdit:
+    def edit_title(self, title_id: int, *, request: once.RequestKey | None = None,
+                   **changes: Any) -> TitleEdit:
         """Change some of a title's fields (under its lock); the old and new values of
-        the ones that changed go to audit_log. Nothing is written when none changed."""
+        the ones that changed go to audit_log. Nothing is written when none changed (but
+        the request key, so a retry is told the same)."""
         actor = self.counter.actor
         with self.counter.holding(f"title:{title_id}") as held:
             now = held.now
 
-            def work(tx: Tx) -> tuple[dict[str, Any], dict[str, Any]]:
+            def work(tx: Tx) -> _Edited:
                 old = title_view(_title_or_not_found(tx, title_id, for_update=True)).fields
                 new = rules.title_fields({**old.as_dict(), **changes}, now.year)
                 before, after = rules.title_changes(old, new)
                 if not after:
-                    return before, after
+                    return _Edited(old, new)
                 if "title" in after or "release_year" in after:
                     _no_duplicate(tx, new, title_id)
                 sql.update_title(tx, title_id, new.title, new.release_year, new.rating,
@@ -295,15 +307,20 @@ class Videos:
                                  new.replacement_cost, new.description, now)
                 insert_audit(tx, now, actor.staff_id, actor.store_id, "title.edit", "titles",
                              title_id, before, after)
-                return before, after
-            before, after = unit.run(self.database, work)
+                return _Edited(old, new)
+            edited = once.run(self.database, request, actor.staff_id, "title.edit",
+                              {"title_id": title_id, "changes": changes}, now, work, _Edited)
+        before, after = rules.title_changes(edited.old, edited.new)
         if after:
             self.counter.publish("title.updated", {"title_id": title_id})
         return TitleEdit(self.title(title_id), before, after)
 
-    def add_copies(self, title_id: int, count: int | str, format: str) -> AddedCopies:
+    def add_copies(self, title_id: int, count: int | str, format: str,
+                   request: once.RequestKey | None = None) -> AddedCopies:
         """`count` new copies of a title in `format` at the clerk's store, available, with
-        the next copy numbers and their barcodes; each audited."""
+        the next copy numbers and their barcodes; each audited. Tried again with the same
+        `request` key (a lost COMMIT answer), the copies are made once: the first try's
+        are returned."""
         actor = self.counter.actor
         count, fmt = rules.parse_copy_count(count), rules.parse_format(format)
         now = self.counter.now()
@@ -324,11 +341,14 @@ class Videos:
             store = get_store(tx, actor.store_id)
             return AddedCopies(title, store["name"] if store else f"store {actor.store_id}",
                                fmt, added)
-        added = unit.run(self.database, work)
+        added = once.run(self.database, request, actor.staff_id, "copy.add",
+                         {"title_id": title_id, "count": count, "format": fmt}, now, work,
+                         AddedCopies)
         self.counter.publish("copies.added", {"title_id": title_id, "count": count})
         return added
 
-    def mark_copy(self, copy_id: int, status: str, reason: str) -> CopyView:
+    def mark_copy(self, copy_id: int, status: str, reason: str,
+                  request: once.RequestKey | None = None) -> CopyView:
         """Mark a copy of the clerk's store damaged, lost, retired or available (back on
         the shelf), under its lock, with the reason in audit_log. A hired or held copy is
         refused: it comes back through a return."""
@@ -350,7 +370,11 @@ class Videos:
                 sql.set_copy_status(tx, copy_id, new_status, now)
                 insert_audit(tx, now, actor.staff_id, actor.store_id, "copy.mark", "copies",
                              copy_id, {"status": row["status"]}, {"status": new_status}, why)
-            unit.run(self.database, work)
+            # Once per key: a retry after a lost COMMIT answer is not refused as "already
+            # damaged" by its own first try.
+            once.run(self.database, request, actor.staff_id, "copy.mark",
+                     {"copy_id": copy_id, "status": new_status, "reason": why}, now, work,
+                     type(None))
         self.counter.publish("copy.updated", {"copy_id": copy_id})
         return self.copy(copy_id)
 
