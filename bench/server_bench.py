@@ -1,7 +1,8 @@
 """Store server throughput and latency, against redis-server measured in the same run.
 
     python bench/server_bench.py [--connections 50] [--processes 2] [--seconds 3] [--runs 3]
-                                 [--paced-rate 100] [--json FILE]
+                                 [--paced-rate 100] [--idle 1000] [--accept 5000]
+                                 [--sessions 20] [--json FILE]
 
 Needs the private MariaDB running (`make up` or `make test` starts it): the bench makes a
 database of its own, starts a store server over it and drops it at the end. It starts
@@ -23,8 +24,12 @@ Two ways of loading:
 Runs are interleaved (redis, ours, redis, ours, ...) `--runs` times; the figures quoted are
 the medians. Each server's CPU per request is read from /proc. A bare threaded line server
 answering a constant is shown as a floor: what thread-per-connection Python reaches.
+Then idle connections (bench/server_idle.py): `--idle` authenticated connections held open
+and the server's resident memory read from /proc, then on to `--accept`, each checked to
+still answer; redis-server holding as many idle connections is the baseline.
 Prints one line per figure; asserts nothing (a benchmark, not a test).
-Targets (issues 3 and 7): ratio to redis >= 0.5; p99 <= 2 ms at 50 connections.
+Targets (issues 3 and 7): ratio to redis >= 0.5; p99 <= 2 ms at 50 connections; 1,000
+idle authenticated connections in <= 100 MB RSS; 5,000 accepted without an error.
 """
 from __future__ import annotations
 
@@ -42,6 +47,10 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bench.common import Figures
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -200,10 +209,13 @@ def start_redis() -> tuple[subprocess.Popen, int]:
     raise SystemExit("redis-server did not start")
 
 
-def start_store_server(db_name: str) -> tuple[subprocess.Popen, int]:
+def start_store_server(db_name: str, connections: int) -> tuple[subprocess.Popen, int]:
     # Closed-loop load sends far more than a terminal would: lift the per-connection rate.
+    # Every connection comes from 127.0.0.1: let one address hold all of them, as a shop
+    # with its terminals behind one address would.
     env = {**os.environ, "VIDEOSTORE_SERVER_REQUESTS_PER_S": "1000000",
-           "VIDEOSTORE_SERVER_REQUEST_BURST": "1000000"}
+           "VIDEOSTORE_SERVER_REQUEST_BURST": "1000000",
+           "VIDEOSTORE_SERVER_MAX_PER_ADDRESS": str(max(500, connections))}
     proc = subprocess.Popen([sys.executable, str(ROOT / "server.py"), "--port", "0",
                              "--db-name", db_name], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
@@ -218,6 +230,44 @@ def session_token(port: int, password: str) -> str:
         s.sendall(ours("login", {"username": "admin", "password": password, "terminal": "bench"}))
         reply = json.loads(s.makefile("rb").readline())
     return reply["result"]["token"]
+
+
+def idle_figures(figures: "Figures", args: argparse.Namespace, store: subprocess.Popen,
+                 store_port: int, redis: subprocess.Popen, redis_port: int,
+                 password: str) -> None:
+    """Idle connections held by redis-server, then by the store server (bench/server_idle.py)."""
+    from bench.common import at_least, at_most
+    from bench.server_idle import hold, log_in_many, redis_ok, store_ok
+    shape = (args.idle, args.accept)
+    theirs = hold(redis_port, redis.pid, lambda _: resp("PING"), redis_ok, resp("PING"), *shape)
+    tokens = log_in_many(lambda: session_token(store_port, password), args.sessions)
+    mine = hold(store_port, store.pid,
+                lambda i: ours("resume", {"token": tokens[i % len(tokens)]}), store_ok,
+                ours("whoami"), *shape)
+    size = f"{args.idle:,} connections, {args.sessions} sessions"
+    for who, r in (("redis-server", theirs), ("store server", mine)):
+        print(f"{who + ' idle connections':<56} RSS {r['rss_before']:6.1f} MB before, "
+              f"{r['rss_idle']:6.1f} MB at {args.idle:,} ({r['per_conn_kb']:.1f} kB each), "
+              f"{r['rss_accept']:6.1f} MB at {args.accept:,}; peak {r['hwm_idle']:6.1f} MB; "
+              f"{r['answering']:,} of {args.accept:,} answering, {r['errors']} errors"
+              + (f" (first: {r['first_error']})" if r["errors"] else ""), flush=True)
+    figures.add(f"store server RSS, {args.idle:,} idle authenticated connections",
+                mine["rss_idle"], "MB", baseline=theirs["rss_idle"], baseline_is="redis-server",
+                targets=[at_most(100.0)], size=size)
+    figures.add("store server RSS per idle connection", mine["per_conn_kb"], "kB",
+                baseline=theirs["per_conn_kb"], baseline_is="redis-server", size=size)
+    figures.add(f"store server peak RSS (VmHWM) at {args.idle:,} connections, logins' "
+                "password checks included", mine["hwm_idle"], "MB",
+                baseline=theirs["hwm_idle"], baseline_is="redis-server", size=size)
+    size = f"{args.accept:,} connections, {args.sessions} sessions"
+    figures.add(f"store server RSS, {args.accept:,} idle authenticated connections",
+                mine["rss_accept"], "MB", baseline=theirs["rss_accept"],
+                baseline_is="redis-server", size=size)
+    figures.add(f"connections accepted and answering, of {args.accept:,}", mine["answering"],
+                "", baseline=theirs["answering"], baseline_is="redis-server",
+                targets=[at_least(args.accept, of="value")], size=size)
+    figures.add(f"connection errors, opening {args.accept:,}", mine["errors"], "",
+                targets=[at_most(0)], size=size)
 
 
 def report(label: str, r: dict[str, float], unit: str,
@@ -236,10 +286,21 @@ def main() -> None:
     p.add_argument("--runs", type=int, default=3)
     p.add_argument("--paced-rate", type=float, default=100.0,
                    help="cycles a second per connection in the paced figures")
+    p.add_argument("--idle", type=int, default=1000,
+                   help="idle authenticated connections whose memory is read (0: none)")
+    p.add_argument("--accept", type=int, default=5000,
+                   help="connections then opened in all, each checked to answer")
+    p.add_argument("--sessions", type=int, default=20,
+                   help="real logins the idle connections resume (round robin)")
     p.add_argument("--json", metavar="FILE", help="also write the figures there (run_all.py)")
     args = p.parse_args()
+    args.accept = max(args.accept, args.idle)
     shape = (args.connections, args.processes, args.seconds)
     from bench.common import Figures, at_least, at_most
+    from bench.server_idle import raise_own_file_limit
+    if args.idle and raise_own_file_limit() < 2 * args.accept + 100:
+        raise SystemExit(f"the open file limit is too low for {args.accept:,} connections "
+                         "(and redis-server's as many): raise it (ulimit -Hn)")
     figures, size = Figures(args.json), f"{args.connections} connections"
 
     from db.create import drop_database
@@ -254,7 +315,7 @@ def main() -> None:
     bare = mp.Process(target=_bare_server, args=(ready,), daemon=True)
     bare.start()
     redis, redis_port = start_redis()
-    store, store_port = start_store_server(db_name)
+    store, store_port = start_store_server(db_name, args.accept)
     try:
         figures.note_machine(load_settings({"db.name": db_name}))   # with the saved passwords
         resume = ours("resume", {"token": session_token(store_port, password)})
@@ -295,6 +356,8 @@ def main() -> None:
                 figures.add(f"{ours_label}, saturated, server CPU per request",
                             result["cpu_us"], "µs", baseline=baseline["cpu_us"],
                             baseline_is=redis_label, size=size)
+        if args.idle:
+            idle_figures(figures, args, store, store_port, redis, redis_port, password)
     finally:
         for proc in (store, redis):
             proc.terminate()

@@ -29,9 +29,11 @@ def figures_of(path: Path) -> dict[str, dict]:
     return rows
 
 
-def test_the_server_bench_runs_and_prints_its_figures_and_ratios(private_mariadb, tmp_path):
+def test_the_server_bench_runs_and_prints_its_figures_ratios_and_idle_connections_rss(
+        private_mariadb, tmp_path):
     out = run_bench("bench/server_bench.py", "--connections", "2", "--processes", "1",
-                    "--seconds", "0.2", "--runs", "1", "--json", str(tmp_path / "f.json"))
+                    "--seconds", "0.2", "--runs", "1", "--idle", "6", "--accept", "9",
+                    "--sessions", "2", "--json", str(tmp_path / "f.json"))
     for figure in ("bare threaded line server", "redis-server PING, saturated",
                    "store server time, saturated", "store server time, paced",
                    "redis-server SET NX PX + DEL, paced",
@@ -41,6 +43,18 @@ def test_the_server_bench_runs_and_prints_its_figures_and_ratios(private_mariadb
     rows = figures_of(tmp_path / "f.json")
     assert rows["store server time, saturated"]["baseline_is"] == "redis-server PING"
     assert rows["store server lock.acquire + lock.release, paced 100/s/conn, p99"]["targets"]
+    # Idle authenticated connections: the server's RSS and redis-server's, same run.
+    assert "redis-server idle connections" in out and "store server idle connections" in out
+    rss = rows["store server RSS, 6 idle authenticated connections"]
+    assert rss["unit"] == "MB" and rss["baseline_is"] == "redis-server"
+    assert 1 < rss["value"] < rows["store server peak RSS (VmHWM) at 6 connections, logins' "
+                                   "password checks included"]["value"]
+    assert rss["targets"] == [{"of": "value", "op": "<=", "limit": 100.0}]
+    # Every connection resumed a real session and answered whoami at the end.
+    assert rows["connections accepted and answering, of 9"]["value"] == 9
+    assert rows["connection errors, opening 9"]["value"] == 0
+    assert rows["store server RSS, 9 idle authenticated connections"]["size"] == \
+        "9 connections, 2 sessions"
 
 
 def test_the_hire_bench_runs_and_prints_its_figures_and_ratios(private_mariadb, tmp_path):
@@ -94,5 +108,7 @@ def test_the_runner_writes_its_tables_between_the_markers_and_keeps_the_rest(
     assert text.endswith(END + "\n\n## Notes\n\nAlso by hand.\n")
     assert "mysql-connector-python" in text and "C extension" in text and "MariaDB" in text
     assert "| store server time, saturated | 2 connections |" in text
+    assert "| store server RSS, 20 idle authenticated connections | 20 connections, " \
+        "2 sessions |" in text and "≤ 100 MB ✔" in text
     assert "| import customers | 300 rows |" in text
     assert "| figure | 1 conn. | 2 conn. |" in text   # the server's growth table
