@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     setup_logging(settings.log_dir / "server.log", to_stderr=True)
     for warning in settings.warnings:
         log.warning(warning)
-    raise_open_file_limit()
+    raise_open_file_limit(settings.server.max_connections)
     try:
         server = build_server(settings, test_clock=args.test_clock)
     except OSError as e:

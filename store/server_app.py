@@ -35,6 +35,9 @@ log = logging.getLogger(__name__)
 
 ACTIVITY_FLUSH_S = 10.0  # how often sessions' activity reaches the database (off the loop)
 IDLE_SWEEP_S = 60.0      # how often sessions idle past their time are ended
+# Descriptors besides the clients' sockets: the database pool, the log, the listener, the
+# wake-up pipe, the poller, and a margin.
+FD_HEADROOM = 100
 
 
 def build_server(settings: Settings, test_clock: bool = False) -> StoreServer:
@@ -109,17 +112,28 @@ def staff_event(session: Session) -> dict[str, Any]:
             "session_id": session.id}
 
 
-def raise_open_file_limit() -> int:
-    """Let the process hold as many sockets as the system allows (each client is one);
-    the new soft limit."""
+def raise_open_file_limit(max_connections: int) -> int:
+    """Let the process hold a socket for each of `max_connections` clients and what it
+    needs besides (FD_HEADROOM): the soft RLIMIT_NOFILE raised that far, within the hard
+    limit. The new soft limit, logged; a warning when the hard limit is too low (the
+    clients beyond it then wait: the loop pauses accepting while it cannot)."""
+    needed = max_connections + FD_HEADROOM
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    wanted = hard if hard != resource.RLIM_INFINITY else max(soft, 65536)
+    wanted = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
     if soft < wanted:
         try:
             resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
-        except (ValueError, OSError):
-            return soft
-    return wanted
+            soft = wanted
+        except (ValueError, OSError) as e:
+            log.warning("cannot raise the open file limit to %d: %s", wanted, e)
+    if soft < needed:
+        log.warning("open file limit %d: fewer than the %d that server.max_connections = %d "
+                    "needs; raise the hard limit (LimitNOFILE in the service, ulimit -Hn) or "
+                    "lower server.max_connections", soft, needed, max_connections)
+    else:
+        log.info("open file limit %d (server.max_connections %d needs %d)", soft,
+                 max_connections, needed)
+    return soft
 
 
 def serve_until_signalled(server: StoreServer, grace_s: float) -> None:

@@ -1,6 +1,9 @@
 """Server limits, so one client never affects another: connections, idle, request rate."""
+import resource
 import threading
 import time
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
@@ -100,3 +103,45 @@ def test_one_address_cannot_take_every_connection(limited):
     for c in held:
         c.close()
     assert "connections from that address already" in srv.log()
+
+
+@contextmanager
+def soft_file_limit(soft: int):
+    """Our own soft RLIMIT_NOFILE lowered, so a server started inside inherits it."""
+    before = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (soft, before[1]))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, before)
+
+
+def open_files_limit(pid: int) -> tuple[int, int]:
+    """The soft and hard 'Max open files' of a running process."""
+    line = next(x for x in Path(f"/proc/{pid}/limits").read_text().splitlines()
+                if x.startswith("Max open files"))
+    soft, hard = line.split()[3:5]
+    return int(soft), int(hard)
+
+
+def test_the_server_raises_its_file_limit_to_what_max_connections_needs(limited):
+    with soft_file_limit(256):
+        srv = limited(max_connections=600, max_per_address=600)
+    assert open_files_limit(srv.proc.pid)[0] == 700   # 600 clients and 100 besides
+    assert "open file limit 700 (server.max_connections 600 needs 700)" in srv.log()
+    held = [srv.client() for _ in range(600)]   # beyond the 256 it was started with
+    try:
+        for c in held:
+            assert c.ask("ping")["ok"]
+    finally:
+        for c in held:
+            c.close()
+
+
+def test_a_hard_file_limit_below_max_connections_is_warned_of_at_start(limited):
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    srv = limited(max_connections=hard)
+    assert open_files_limit(srv.proc.pid) == (hard, hard)
+    assert (f"open file limit {hard}: fewer than the {hard + 100} that "
+            f"server.max_connections = {hard} needs") in srv.log()
+    assert srv.ask("ping")["ok"]
