@@ -17,7 +17,7 @@ from store.money import parse_amount
 from store.once import RequestKey
 from ui.forms import Asker, ask, yes_no
 from ui.messages import error_line
-from ui.once import save_once
+from ui.once import done_once, save_once
 from ui.tables import DATE_TIME, format_moment, format_money, format_table
 
 
@@ -113,18 +113,20 @@ def holds(t: Terminal, customer: Customer) -> None:
                     "(e.g. p 12; Enter: none)").lower().split()
     if len(choice) != 2 or choice[0] not in ("p", "c") or whole_number(choice[1]) is None:
         return
-    try:
-        if choice[0] == "p":
-            placed = desk.holds.place(customer.id, int(choice[1]))
+    number = whole_number(choice[1])
+    if choice[0] == "p":
+        placed = save_once(t, "hold", "No hold was placed.",
+                           lambda key: desk.holds.place(customer.id, number, key))
+        if placed is not None:
             t.say(f"Hold {placed['hold_id']} placed: {customer.name} is number "
                   f"{placed['position']} in the queue.")
-        elif yes_no(t, f"Cancel hold {choice[1]}?"):
-            passed = desk.holds.cancel(int(choice[1]))
-            t.say(f"Hold {choice[1]} cancelled." + (
+    elif yes_no(t, f"Cancel hold {number}?"):
+        done, passed = done_once(t, "cancellation", f"Hold {number} stays.",
+                                 lambda key: desk.holds.cancel(number, key))
+        if done:
+            t.say(f"Hold {number} cancelled." + (
                 f" Its copy now waits for {passed.customer}: call them"
                 f"{' on ' + passed.phone if passed.phone else ''}." if passed else ""))
-    except StoreError as e:
-        t.say(error_line(e))
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from store.clock import utc
 from store.client import StoreClient
 from store.passwords import check_password, check_username
 from ui.forms import Asker, ask, ask_number, cancel_keys, choose, new_password, yes_no
+from ui.once import done_once
 from ui.submenu import Entry, allowed_entries, submenu
 from ui.tables import DATE_TIME_S, format_moment, format_table, format_time
 from ui.twofactor import enrol_totp
@@ -180,7 +181,10 @@ def shop_settings(t: AdminTerminal) -> None:
         return
     current = next((r["value"] for r in rows if r["name"] == name), "")
     value = ask(t, f"New value of {name}", current)
-    shop.change(name, value)
+    done, _ = done_once(t, "change", "Nothing changed.",
+                        lambda key: shop.change(name, value, key))
+    if not done:
+        return
     t.say(f"{name} is now {value.strip()}; every terminal of this store uses it from now on.")
 
 

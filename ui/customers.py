@@ -35,6 +35,7 @@ from ui.forms import Asker, ask, cancel_keys, yes_no
 from ui.hire import hire_to
 from ui.holding import hold_shown
 from ui.messages import error_line
+from ui.once import save_once
 from ui.pick import MATCHES, CustomerCompleter, matches_table
 from ui.returns import return_all_for
 from ui.submenu import BACK, HELP, Entry, help_text, menu_keys, menu_text
@@ -199,7 +200,10 @@ def register_customer(t: Terminal) -> None:
     today = customers.today()  # the store server's date: a registration needs it anyway
     t.say("── Customers: register ── (Esc cancels; nothing is saved until the end)")
     typed = {f.column: ask_field(t, f, today) for f in SCREEN_FIELDS}
-    customer = customers.register(typed)
+    customer = save_once(t, "registration", "Nothing was saved.",
+                         lambda key: customers.register(typed, key))
+    if customer is None:
+        return
     t.say(f"Registered {customer.name}: card {customer.card_number}, home store "
           f"{customer.store_name}.")
     open_customer(t, customer.id)
@@ -212,7 +216,11 @@ def edit_customer(t: Terminal, customer: Customer) -> None:
     before = customer.details()
     typed = {f.column: ask_field(t, f, today, as_text(before[f.column]), editing=True)
              for f in SCREEN_FIELDS}
-    after = customers.edit(customer.id, typed).details()
+    edited = save_once(t, "edit", "Nothing was saved.",
+                       lambda key: customers.edit(customer.id, typed, key))
+    if edited is None:
+        return
+    after = edited.details()
     changes = [f"{f.label} {as_text(before[f.column]) or '(none)'} → "
                f"{as_text(after[f.column]) or '(none)'}"
                for f in SCREEN_FIELDS if before[f.column] != after[f.column]]
@@ -231,7 +239,9 @@ def deactivate_customer(t: Terminal, customer: Customer) -> None:
         t.say(f"Nothing changed: {customer.name} stays active.")
         return
     reason = ask(t, "Why? (optional, kept in the audit log)")
-    t.services.customers.deactivate(customer.id, reason)
+    if save_once(t, "deactivation", f"Nothing changed: {customer.name} stays active.",
+                 lambda key: t.services.customers.deactivate(customer.id, reason, key)) is None:
+        return
     t.say(f"Deactivated {customer.name}.")
 
 
@@ -241,7 +251,9 @@ def reactivate_customer(t: Terminal, customer: Customer) -> None:
         t.say(f"Nothing changed: {customer.name} stays inactive.")
         return
     reason = ask(t, "Why? (optional, kept in the audit log)")
-    t.services.customers.reactivate(customer.id, reason)
+    if save_once(t, "reactivation", f"Nothing changed: {customer.name} stays inactive.",
+                 lambda key: t.services.customers.reactivate(customer.id, reason, key)) is None:
+        return
     t.say(f"Reactivated {customer.name}.")
 
 

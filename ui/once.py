@@ -37,3 +37,12 @@ def save_once(terminal: Asker, what: str, nothing_done: str,
         except StoreError as e:
             terminal.say(f"{error_line(e)} {nothing_done}")
             return None
+
+
+def done_once(terminal: Asker, what: str, nothing_done: str,
+              work: Callable[[RequestKey], T]) -> tuple[bool, T | None]:
+    """save_once for a write whose result may itself be None (a cancelled hold whose copy
+    goes to no one): (True, result) when it was done, (False, None) once the clerk has been
+    told why not."""
+    boxed = save_once(terminal, what, nothing_done, lambda key: (work(key),))
+    return (False, None) if boxed is None else (True, boxed[0])

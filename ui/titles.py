@@ -24,6 +24,7 @@ from store.videos import CopyView, TitleCard, TitleHit, TitleView
 from ui.completion import titles_for
 from ui.forms import Asker, RuleCheck, ask, cancel_keys, yes_no
 from ui.messages import error_line
+from ui.once import save_once
 from ui.tables import DATE_TIME, format_money, format_moment, format_table
 
 TITLE_WIDTH = 40  # a long title is cut in tables so that a row fits 120 columns
@@ -235,7 +236,10 @@ def show_title(t: Terminal, shown: Shown, title_id: int) -> None:
 
 def add_title(t: Terminal, shown: Shown) -> None:
     values = ask_title_fields(t)
-    title = t.services.videos.add_title(**values)
+    title = save_once(t, "new title", "No title was added.",
+                      lambda key: t.services.videos.add_title(request=key, **values))
+    if title is None:
+        return
     shown.title_id = title.id
     t.say(f"Added title {title.id}: {title.title}. Add its copies with c.")
 
@@ -263,9 +267,12 @@ def edit_title(t: Terminal, shown: Shown) -> None:
             if not yes_no(t, f"Save these changes to title {title_id}?"):
                 t.say("Nothing changed.")
                 return
-            edit = videos.edit_title(title_id, **after)
+            edit = save_once(t, "edit", "Nothing changed.",
+                             lambda key: videos.edit_title(title_id, request=key, **after))
     except Locked as e:
         t.say(f"{error_line(e)}: you can look, not change it.")
+        return
+    if edit is None:
         return
     t.say(f"Saved title {title_id}: {edit.title.title}.")
 
@@ -286,7 +293,10 @@ def add_copies(t: Terminal, shown: Shown) -> None:
                       "1")
     fmt = ask_valid(t, f"Format ({'/'.join(rules.FORMATS)})", rules.parse_format, "DVD",
                     WordCompleter(list(rules.FORMATS), ignore_case=True))
-    added = videos.add_copies(title_id, count, fmt)
+    added = save_once(t, "new copies", "No copies were added.",
+                      lambda key: videos.add_copies(title_id, count, fmt, key))
+    if added is None:
+        return
     numbers = [c["copy_number"] for c in added.copies]
     t.say(f"Added {len(numbers)} {added.format} cop{'y' if len(numbers) == 1 else 'ies'} of "
           f"{added.title.title} (title {title_id}) at {added.store_name}, numbered "

@@ -26,6 +26,7 @@ from ui import titles
 from ui.forms import ask, form_keys, yes_no
 from ui.holding import hold_shown
 from ui.messages import error_line
+from ui.once import save_once
 from ui.submenu import BACK, HELP, Entry, help_text, menu_keys, menu_text
 from ui.titles import Shown, ask_valid, whereabouts
 
@@ -199,10 +200,9 @@ def mark(t: Terminal, copy: CopyView) -> None:
                      f"{copy.copy_number}) {status}?"):
         t.say(f"Nothing changed: {name.lower()} stays {copy.status}.")
         return
-    try:
-        marked = t.services.videos.mark_copy(copy.id, status, reason)
-    except StoreError as e:
-        t.say(error_line(e))
+    marked = save_once(t, "change", f"Nothing changed: {name.lower()} stays {copy.status}.",
+                       lambda key: t.services.videos.mark_copy(copy.id, status, reason, key))
+    if marked is None:
         return
     t.say(f"{name} is now {marked.status}: {whereabouts(marked, t.timezone())}")
 
