@@ -5,7 +5,7 @@
 PY      := .venv/bin/python
 STAMP   := .venv/.installed-$(shell sha1sum requirements.txt | cut -c1-12)
 
-.PHONY: run test up stop setup system db database server status bench soak clean tls
+.PHONY: run test up stop setup system db database server status bench soak clean tls reliability
 
 ## run: prepare everything, start it in the background, open the clerk terminal
 run: up
@@ -63,6 +63,11 @@ bench: db
 ## history; SOAK_ARGS passes options on, e.g. SOAK_ARGS="--clerks 4 --ops 500"
 soak: db
 	$(PY) bench/soak.py $(SOAK_ARGS)
+
+## reliability: docs/reliability.md's figures (between its reliability:begin/end markers)
+## from the last test run's var/reliability-figures.json and make soak's var/soak-figures.json
+reliability: $(STAMP)
+	$(PY) -m tests.figures docs/reliability.md
 
 status:
 	@python3 -m dev.mariadb status

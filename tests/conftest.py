@@ -27,6 +27,10 @@ from tests.helpers import ROOT, RunningServer, start_server
 if TYPE_CHECKING:
     from tests.circulation import Shop
 
+# The reliability figures' recorder: the `reliability` fixture and the hooks that print and
+# write what the tests recorded (docs/reliability.md).
+pytest_plugins = ("tests.figures",)
+
 ADMIN_PASSWORD = "test-admin-pw-1"
 STAFF_PASSWORD = "staff-pw-1234"
 CHEAP_COST = 2 ** 10  # scrypt cost for accounts tests make in bulk (see make_staff)

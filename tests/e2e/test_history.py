@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from db.settings import Settings
+from tests.figures import Figures
 from tests.helpers import start_server
 from tests.history import checker, runner
 
@@ -15,7 +16,8 @@ LOSE = 0.05   # replies thrown away: the checker must allow both outcomes of tho
 
 
 def test_clerk_processes_at_once_leave_the_database_as_their_history_says(fresh_db: Settings,
-                                                                           tmp_path: Path):
+                                                                           tmp_path: Path,
+                                                                           reliability: Figures):
     server = start_server(tmp_path, fresh_db.db.name)
     try:
         shop = runner.build_shop(fresh_db, server.host, server.port, PROCESSES)
@@ -25,6 +27,7 @@ def test_clerk_processes_at_once_leave_the_database_as_their_history_says(fresh_
     report = checker.check(events, runner.read_db(fresh_db), shop.world)
     errors = runner.errors(events)
     print("\ncontention:", *report.lines(), f"errors: {errors}", sep="\n  ")
+    reliability.record_all("contention", report.figures(errors))
     assert report.ok, "\n".join(report.lines())
     assert not [e for e in errors if e.startswith("crash")], errors
     counts = report.counts

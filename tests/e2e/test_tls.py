@@ -127,7 +127,8 @@ def test_a_tls_client_that_sends_without_reading_harms_no_one_and_loses_nothing(
         flood.close()
 
 
-def test_a_plain_client_is_told_tls_is_required_and_others_go_on_being_served(tls_server, certs):
+def test_a_plain_client_is_told_tls_is_required_and_others_go_on_being_served(tls_server, certs,
+                                                                             reliability):
     stalled = socket.create_connection((tls_server.host, tls_server.port))
     stalled.sendall(b"\x16\x03\x01\x02")  # a handshake that never goes on
     try:
@@ -144,9 +145,11 @@ def test_a_plain_client_is_told_tls_is_required_and_others_go_on_being_served(tl
     log = tls_server.log()
     assert log.count("does not speak TLS") == 1, log
     assert_no_traceback(tls_server)
+    reliability.add("TLS", "plain clients refused (TLS_REQUIRED)")
 
 
-def test_a_plain_terminal_at_a_tls_server_says_tls_is_required_and_keeps_trying(tls_server):
+def test_a_plain_terminal_at_a_tls_server_says_tls_is_required_and_keeps_trying(tls_server,
+                                                                                reliability):
     states = []
     client = StoreClient("127.0.0.1", tls_server.port, timeout_s=3.0, on_state=states.append)
     client.start()
@@ -161,10 +164,12 @@ def test_a_plain_terminal_at_a_tls_server_says_tls_is_required_and_keeps_trying(
     finally:
         client.close()
     assert_no_traceback(tls_server)
+    reliability.add("TLS", "plain terminals told the server speaks only TLS")
 
 
 def test_a_terminal_with_another_shops_ca_is_refused_then_connects_once_given_ours(tls_server,
-                                                                                   certs):
+                                                                                   certs,
+                                                                                   reliability):
     client = terminal_link("127.0.0.1", tls_server.port, certs["theirs"] / "ca.pem")
     try:
         error = wait_for_error(client)
@@ -178,6 +183,7 @@ def test_a_terminal_with_another_shops_ca_is_refused_then_connects_once_given_ou
         client.close()
     assert "TLS handshake failed (TLSV1_ALERT_UNKNOWN_CA)" in tls_server.log()
     assert_no_traceback(tls_server)
+    reliability.add("TLS", "certificates of another CA refused")
 
 
 def test_the_clerk_terminal_says_why_tls_fails_then_works_with_the_shop_ca(demo_db, tls_server,
@@ -206,7 +212,8 @@ def test_the_clerk_terminal_says_why_tls_fails_then_works_with_the_shop_ca(demo_
         term.close()
 
 
-def test_the_certificate_must_name_the_address_the_terminal_connects_to(demo_db, tmp_path, certs):
+def test_the_certificate_must_name_the_address_the_terminal_connects_to(demo_db, tmp_path, certs,
+                                                                       reliability):
     srv = start_server(tmp_path, demo_db.db.name, "--host", "127.0.0.2", *tls_args(certs["ours"]))
     client = terminal_link("127.0.0.2", srv.port, certs["ours"] / "ca.pem")
     try:
@@ -215,9 +222,10 @@ def test_the_certificate_must_name_the_address_the_terminal_connects_to(demo_db,
     finally:
         client.close()
         srv.stop()
+    reliability.add("TLS", "certificates not naming the address refused")
 
 
-def test_a_tls_terminal_at_a_plain_server_fails_clearly_and_at_once(server, certs):
+def test_a_tls_terminal_at_a_plain_server_fails_clearly_and_at_once(server, certs, reliability):
     started = time.monotonic()
     client = terminal_link("127.0.0.1", server.port, certs["ours"] / "ca.pem")
     try:
@@ -229,9 +237,10 @@ def test_a_tls_terminal_at_a_plain_server_fails_clearly_and_at_once(server, cert
     assert "it speaks TLS, and this server does not" in server.log()
     assert server.ask("ping")["ok"]
     assert_no_traceback(server)
+    reliability.add("TLS", "TLS terminals at a plain server told so")
 
 
-def test_the_server_refuses_tls_settings_it_cannot_use(demo_db, tmp_path, certs):
+def test_the_server_refuses_tls_settings_it_cannot_use(demo_db, tmp_path, certs, reliability):
     def run(*args):
         return subprocess.run([sys.executable, str(ROOT / "server.py"), "--port", "0",
                                "--db-name", demo_db.db.name, *args], cwd=ROOT,
@@ -246,6 +255,7 @@ def test_the_server_refuses_tls_settings_it_cannot_use(demo_db, tmp_path, certs)
     assert mismatched.returncode == 2 and "not a PEM certificate and its key" in mismatched.stderr
     for done in (alone, missing, mismatched):
         assert "Traceback" not in done.stderr
+    reliability.add("TLS", "unusable TLS settings refused at start (exit 2)", 3)
 
 
 def test_tls_is_off_by_default_and_the_terminal_ca_comes_from_the_environment():

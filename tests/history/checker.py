@@ -81,6 +81,19 @@ class Report:
     def ok(self) -> bool:
         return not any(self.violations.values())
 
+    def figures(self, errors: dict[str, int]) -> dict[str, int]:
+        """The counts under the names docs/reliability.md shows (tests/figures.py), with
+        how often each error ended an operation (runner.errors)."""
+        c = self.counts
+        return {"operations attempted": c["attempted"], "acknowledged": c["ok"],
+                **{f"{op} acknowledged": c[op] for op in
+                   ("hires", "returns", "renewals", "payments", "holds")},
+                "failed": c["fail"], "unknown": c["unknown"], "lock grants": c["grants"],
+                "locked resources": c["resources"], "invariants checked": len(self.violations),
+                "violations": sum(len(v) for v in self.violations.values()),
+                "lost": c["lost"], "double": c["double"],
+                **{f"error {error}": n for error, n in sorted(errors.items())}}
+
     def lines(self) -> list[str]:
         c = self.counts
         out = [f"operations attempted {c['attempted']}, acknowledged {c['ok']}, failed "
