@@ -39,6 +39,7 @@ from tests.circulation import Shop, build_shop
 from tests.conftest import (ADMIN_PASSWORD, STAFF_PASSWORD, new_db_name, run_main,
                             settings_for)
 from tests.e2e.test_leases import logged_in
+from tests.figures import Figures
 from tests.helpers import ROOT, RunningServer, start_server
 from ui.messages import error_line
 
@@ -71,8 +72,10 @@ def until(condition: Callable[[], Any], what: str, timeout_s: float = WAIT_S,
         time.sleep(every_s)
 
 
-def survived(fault: str) -> None:
+def survived(reliability: Figures, fault: str) -> None:
     injected[fault] = injected.get(fault, 0) + 1
+    reliability.add("faults", "survived")
+    reliability.add("faults", fault)
 
 
 def free_port() -> int:
@@ -203,7 +206,7 @@ def failure_of(future: Future) -> StoreError:
 
 @pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM], ids=["kill-9", "restart"])
 def test_mariadb_going_down_mid_hire_leaves_no_trace_says_so_and_the_retry_is_whole(
-        fault_shop, fault_mariadb, how):
+        fault_shop, fault_mariadb, how, reliability):
     settings = fault_shop.settings
     customer = fault_shop.customers["mary"]
     copy = fault_shop.copies["Alien@1"][0 if how == signal.SIGKILL else 1]
@@ -214,6 +217,7 @@ def test_mariadb_going_down_mid_hire_leaves_no_trace_says_so_and_the_retry_is_wh
             assert hire_waiting_at_its_receipt(
                 settings, lambda: hiring.done() and (hiring.exception() or "done")) >= HIRE_STEPS
             fault_mariadb.stop(how)
+            reliability.add("faults", "injected")
         error = failure_of(hiring)
         assert isinstance(error, DatabaseUnavailable), error
         assert error_line(error).startswith("The database cannot be reached")
@@ -232,17 +236,18 @@ def test_mariadb_going_down_mid_hire_leaves_no_trace_says_so_and_the_retry_is_wh
         assert written(settings, copy, receipts) == WHOLE
     with fault_shop.server.client() as c:  # the store server is back on its database
         c.login("clk1", STAFF_PASSWORD)
-    survived("MariaDB " + ("killed (kill -9)" if how == signal.SIGKILL else "restarted")
-             + " mid-hire")
+    survived(reliability, "MariaDB " + ("killed (kill -9)" if how == signal.SIGKILL
+                                        else "restarted") + " mid-hire")
 
 
 def test_a_read_only_database_refuses_the_hire_clearly_and_nothing_is_written(
-        fault_shop, fault_mariadb):
+        fault_shop, fault_mariadb, reliability):
     settings = fault_shop.settings
     customer, copy = fault_shop.customers["bob"], fault_shop.copies["Jaws@1"][0]
     receipts = sql(settings, "SELECT COUNT(*) FROM receipts")
     with fault_shop.desk() as desk:
         sql(settings, "SET GLOBAL read_only = 1")
+        reliability.add("faults", "injected")
         try:
             with pytest.raises(DatabaseReadOnly) as refused:
                 desk.hires.hire(customer, [str(copy)], pay_now=True)
@@ -258,7 +263,7 @@ def test_a_read_only_database_refuses_the_hire_clearly_and_nothing_is_written(
         assert written(settings, copy, receipts) == ABSENT
         desk.hires.hire(customer, [str(copy)], pay_now=True)
         assert written(settings, copy, receipts) == WHOLE
-    survived("database read-only during a hire")
+    survived(reliability, "database read-only during a hire")
 
 
 def fill_the_tablespace(settings: Settings) -> int:
@@ -288,7 +293,7 @@ def fill_the_tablespace(settings: Settings) -> int:
 
 
 def test_a_full_database_refuses_an_import_clearly_writes_none_of_it_and_a_hire_is_whole_or_absent(
-        fault_shop, fault_mariadb, tmp_path):
+        fault_shop, fault_mariadb, tmp_path, reliability):
     settings = fault_shop.settings
     customer, copy = fault_shop.customers["bob"], fault_shop.copies["Jaws@1"][1]
     people = tmp_path / "customers.csv"
@@ -300,6 +305,7 @@ def test_a_full_database_refuses_an_import_clearly_writes_none_of_it_and_a_hire_
     with fault_shop.desk() as desk:
         try:
             assert fill_the_tablespace(settings) > 0
+            reliability.add("faults", "injected")
             refused = run_main("import", "customers", str(people), "--db-name",
                                settings.db.name, env=env)
             assert refused.returncode == 1, refused.stderr
@@ -332,13 +338,13 @@ def test_a_full_database_refuses_an_import_clearly_writes_none_of_it_and_a_hire_
         if written(settings, copy, receipts) == ABSENT:
             desk.hires.hire(customer, [str(copy)], pay_now=True)
         assert written(settings, copy, receipts) == WHOLE
-    survived("database full during an import and a hire")
+    survived(reliability, "database full during an import and a hire")
 
 
 # --- the store server and a terminal killed ------------------------------------------------
 
 def test_after_kill_9_of_the_store_server_tills_rejoin_within_2_s_with_session_and_locks(
-        shop, tmp_path):
+        shop, tmp_path, reliability):
     clerk, keeper, _ = logged_in(shop.server.port)
     gone = shop.server.client()  # a till that never comes back
     srv: RunningServer | None = None
@@ -348,6 +354,7 @@ def test_after_kill_9_of_the_store_server_tills_rejoin_within_2_s_with_session_a
         gone.result("lock.acquire", {"resource": "copy:2"})
         user = clerk.user
         shop.server.kill()
+        reliability.add("faults", "injected")
         gone.close()
         until(lambda: clerk.state is not LinkState.CONNECTED, "the till never saw the server go")
         srv = start_server(tmp_path, shop.settings.db.name, "--test-clock",
@@ -366,7 +373,7 @@ def test_after_kill_9_of_the_store_server_tills_rejoin_within_2_s_with_session_a
             assert other.error("lock.acquire", {"resource": "copy:1"}) == "LOCKED"
             # The till that never came back holds nothing any more.
             assert other.result("lock.acquire", {"resource": "copy:2"})["granted"]
-        survived("store server killed (kill -9) mid-session")
+        survived(reliability, "store server killed (kill -9) mid-session")
     finally:
         keeper.close()
         clerk.close()
@@ -374,7 +381,7 @@ def test_after_kill_9_of_the_store_server_tills_rejoin_within_2_s_with_session_a
             srv.stop()
 
 
-def test_a_terminal_killed_mid_hire_leaves_no_trace_and_its_locks_expire(shop):
+def test_a_terminal_killed_mid_hire_leaves_no_trace_and_its_locks_expire(shop, reliability):
     settings = shop.settings
     customer, copy = shop.customers["mary"], shop.copies["Heat@1"][0]
     receipts = sql(settings, "SELECT COUNT(*) FROM receipts")
@@ -389,6 +396,7 @@ def test_a_terminal_killed_mid_hire_leaves_no_trace_and_its_locks_expire(shop):
                 settings, lambda: till.poll() is not None and till.stderr.read()) >= HIRE_STEPS
         finally:
             till.send_signal(signal.SIGKILL)
+            reliability.add("faults", "injected")
             till.wait(WAIT_S)
     # The database rolls back what the dead till's connection had written.
     until(lambda: open_transactions(settings) == 0, "the dead till's transaction lingered",
@@ -406,7 +414,7 @@ def test_a_terminal_killed_mid_hire_leaves_no_trace_and_its_locks_expire(shop):
     with shop.desk() as desk:
         desk.hires.hire(customer, [str(copy)], pay_now=True)
     assert written(settings, copy, receipts) == WHOLE
-    survived("terminal killed (kill -9) mid-hire")
+    survived(reliability, "terminal killed (kill -9) mid-hire")
 
 
 def _hire_as_a_till(db_name: str, port: int, customer: int, copy: int) -> None:

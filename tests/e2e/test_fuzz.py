@@ -25,6 +25,7 @@ import pytest
 from db.create import drop_database
 from store.protocol import MAX_LINE_BYTES
 from tests.conftest import STAFF_PASSWORD, create_test_db, make_staff, new_db_name
+from tests.figures import Figures
 from tests.helpers import ROOT, LineClient, start_server
 from tests.properties import EDGE_CASES
 
@@ -146,13 +147,25 @@ def check_replies(replies: list[dict], tried: str) -> None:
     assert not bad, f"{tried}: {bad[:3]}"
 
 
+def internal(replies: list[dict]) -> int:
+    """How many replies are INTERNAL: a bug, which the tests then assert there is none of."""
+    return sum(1 for r in replies if not r.get("ok") and "event" not in r
+               and r["error"]["code"] == "INTERNAL")
+
+
+def died(srv, pid: int) -> int:
+    """1 if the server is not the one (pid) it was, or not running; else 0."""
+    return int(srv.proc.pid != pid or srv.proc.poll() is not None)
+
+
 def served(srv) -> bool:
     """A well-formed client is answered at once."""
     with srv.client() as c:
         return c.ask("ping")["result"] == {"pong": True}
 
 
-def test_wrong_types_in_every_field_of_every_op_are_error_codes_not_internal(target):
+def test_wrong_types_in_every_field_of_every_op_are_error_codes_not_internal(
+        target, reliability: Figures):
     srv, (token, _) = target
     pid, before = srv.proc.pid, proc_stats(srv.proc.pid)
     fields = op_fields()
@@ -180,12 +193,15 @@ def test_wrong_types_in_every_field_of_every_op_are_error_codes_not_internal(tar
             sent += len(lines)
             replies = [c.recv() for _ in lines]
             assert None not in replies, f"{op}: the connection was closed"
+            reliability.add("bad input", "INTERNAL replies", internal(replies))
             check_replies(replies, op)
             if op == "bye":   # public: it needs no session (logout ended it)
                 break
     print(f"\nfuzz: {sent} requests: {len(ops)} ops x {len(fields)} fields x "
           f"{len(WRONG_VALUES) if SOAK else len(SHARP) + 6} of {len(WRONG_VALUES)} wrong values among "
           f"plausible others, and every field at once; 0 INTERNAL")
+    reliability.add("bad input", "wrong-type requests (every op, every field)", sent)
+    reliability.add("bad input", "store server died", died(srv, pid))
     assert srv.proc.pid == pid and srv.proc.poll() is None and served(srv)
     assert "Traceback" not in srv.log()
     assert wait_for(lambda: proc_stats(pid)["fds"] <= before["fds"])
@@ -221,7 +237,8 @@ def junk_lines(rng: random.Random, count: int) -> list[bytes]:
     return [line for line in lines if len(line) < MAX_LINE_BYTES]
 
 
-def test_random_bytes_deep_and_huge_json_are_answered_and_harm_no_one(target):
+def test_random_bytes_deep_and_huge_json_are_answered_and_harm_no_one(target,
+                                                                      reliability: Figures):
     srv, _ = target
     pid, before = srv.proc.pid, proc_stats(srv.proc.pid)
     rng = random.Random(SEED)
@@ -234,6 +251,8 @@ def test_random_bytes_deep_and_huge_json_are_answered_and_harm_no_one(target):
             while (reply := c.recv()) is not None and reply.get("id") != "end":
                 replies.append(reply)
             assert reply is not None, "the server closed a connection it had no cause to"
+    reliability.add("bad input", "junk lines", len(lines))
+    reliability.add("bad input", "INTERNAL replies", internal(replies))
     check_replies(replies, "junk")
     codes = sorted({r["error"]["code"] for r in replies if not r["ok"]})
     print(f"\nfuzz: {len(lines)} junk lines (random bytes, deep/huge JSON, unicode), "
@@ -242,12 +261,13 @@ def test_random_bytes_deep_and_huge_json_are_answered_and_harm_no_one(target):
     with srv.client() as c:
         c.send_raw(os.urandom(MAX_LINE_BYTES + 10).replace(b"\n", b"x") + b"\n")
         assert c.recv()["error"]["code"] == "TOO_LARGE"
+    reliability.add("bad input", "store server died", died(srv, pid))
     assert srv.proc.pid == pid and srv.proc.poll() is None and served(srv)
     assert "Traceback" not in srv.log()
     assert wait_for(lambda: proc_stats(pid)["fds"] <= before["fds"])
 
 
-def test_slow_clients_do_not_hold_up_the_others(target):
+def test_slow_clients_do_not_hold_up_the_others(target, reliability: Figures):
     srv, _ = target
     line = b'{"id":"slow","op":"ping"}\n'
     gaps = [0.1 if SOAK else 0.02] * len(line)   # about 1 s (CI) for the slowest
@@ -271,6 +291,9 @@ def test_slow_clients_do_not_hold_up_the_others(target):
             latencies.append(time.monotonic() - started)
     for t in slow:
         t.join(30)
+    reliability.add("bad input", "slow clients (a byte at a time) answered", len(results))
+    reliability.add("bad input", "pings served meanwhile", len(latencies))
+    reliability.record("bad input", "slowest of them, ms", round(max(latencies) * 1000, 1))
     assert len(results) == 20 and all(
         r["id"] == "slow" and r["result"] == {"pong": True} for r in results.values())
     print(f"\nfuzz: 20 clients sending one byte at a time; {len(latencies)} pings served "
@@ -278,7 +301,8 @@ def test_slow_clients_do_not_hold_up_the_others(target):
     assert max(latencies) < 1.0
 
 
-def test_thousands_of_connections_opened_and_dropped_leak_nothing(target):
+def test_thousands_of_connections_opened_and_dropped_leak_nothing(target,
+                                                                   reliability: Figures):
     srv, (_, token) = target
     pid = srv.proc.pid
     assert wait_for(lambda: served(srv))
@@ -323,6 +347,10 @@ def test_thousands_of_connections_opened_and_dropped_leak_nothing(target):
           f"answered {asked} times; fds {before['fds']}->{after['fds']}, threads "
           f"{before['threads']}->{after['threads']}, RSS {before['rss_kb']}->"
           f"{after['rss_kb']} kB")
+    reliability.add("bad input", "connections opened and dropped", done["count"])
+    reliability.record("bad input", "server RSS growth after them, kB",
+                       after["rss_kb"] - before["rss_kb"])
+    reliability.add("bad input", "store server died", died(srv, pid))
     assert done["count"] == total
     assert after["threads"] <= before["threads"]
     assert after["rss_kb"] - before["rss_kb"] < RSS_GROWTH_LIMIT_KB

@@ -72,7 +72,7 @@ def session_token_hashes(settings):
         db.close()
 
 
-def test_no_secret_reaches_the_logs_after_a_full_session(fresh_db, tmp_path):
+def test_no_secret_reaches_the_logs_after_a_full_session(fresh_db, tmp_path, reliability):
     logs = tmp_path / "logs"
     env = {"VIDEOSTORE_PATHS_LOG_DIR": str(logs)}
     set_shop_setting(fresh_db, "require_totp_admins", "1")
@@ -99,9 +99,14 @@ def test_no_secret_reaches_the_logs_after_a_full_session(fresh_db, tmp_path):
     assert all(len(value) >= 8 for value in secrets.values())
     leaks = [f"{what} in {name}" for name, text in texts.items()
              for what, value in secrets.items() if value in text]
+    reliability.record_all("secrets in logs", {"secrets looked for": len(secrets),
+                                               "logs read": len(texts), "found": len(leaks)})
     assert leaks == []
     # Any session's token, the terminal's own included: no token-like word is one.
     hashes = session_token_hashes(fresh_db)
     assert len(hashes) == 2   # the clerk's and the admin's at the terminal
     words = {w for text in texts.values() for w in TOKEN_LIKE.findall(text)}
-    assert [w for w in words if token_hash(w) in hashes] == []
+    tokens = [w for w in words if token_hash(w) in hashes]
+    reliability.record_all("secrets in logs", {"token-like words hashed": len(words),
+                                               "session tokens found": len(tokens)})
+    assert tokens == []

@@ -110,10 +110,11 @@ def test_failed_logins_from_one_address_are_rate_limited(server, demo_db):
 
 
 @pytest.mark.parametrize("op", [op for op in ALL_OPS if roles.OP_ROLES[op] != roles.PUBLIC])
-def test_every_op_but_the_public_ones_needs_a_session(server, op):
+def test_every_op_but_the_public_ones_needs_a_session(server, op, reliability):
     with server.client() as c:
         assert c.error(op) == "UNAUTHENTICATED"
         assert c.ask("ping")["ok"]
+    reliability.add("roles", "ops refused without a session")
 
 
 def test_the_public_ops_are_exactly_the_documented_ones():
@@ -132,7 +133,7 @@ ENDING = {"logout", "bye"}
 
 
 @pytest.mark.parametrize("username", ["clk1", "mgr1", "admin"])
-def test_every_op_is_refused_or_admitted_by_role(server, people, username):
+def test_every_op_is_refused_or_admitted_by_role(server, people, username, reliability):
     """Every op of the server's own dispatch table (as it lists them), not a hand list,
     so an op added later is tried with every role too; one without a role rule fails here
     (KeyError) if the dispatcher's own guard ever lets it through."""
@@ -155,6 +156,7 @@ def test_every_op_is_refused_or_admitted_by_role(server, people, username):
         else:
             assert forbidden and reply["error"]["details"]["needs"] == needed, (op, role, reply)
         checked.append(op)
+    reliability.add("roles", "ops x roles checked", len(checked))
     assert sorted(checked) == sorted(served) == ALL_OPS
 
 
