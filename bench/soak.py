@@ -54,9 +54,26 @@ def main() -> int:
             report = checker.check(events, runner.read_db(settings), shop.world)
     finally:
         drop_database(settings)
+    seconds = time.monotonic() - started
     print(*report.lines(), sep="\n")
-    print(f"errors: {runner.errors(events)}; {time.monotonic() - started:.0f} s", flush=True)
+    print(f"errors: {runner.errors(events)}; {seconds:.0f} s", flush=True)
+    write_figures(report, runner.errors(events), args, seconds)
     return 0 if report.ok else 1
+
+
+def write_figures(report, errors: dict[str, int], args: argparse.Namespace,
+                  seconds: float) -> None:
+    """var/soak-figures.json, the suite's shape (tests/figures.py), for `make reliability`."""
+    from tests import figures
+    run = f"bench/soak.py --clerks {args.clerks} --ops {args.ops} --seed {args.seed}"
+    found = figures.Figures()
+    found.current = run
+    found.record_all("contention", {"clerk processes": args.clerks,
+                                    "operations each": args.ops,
+                                    **report.figures(errors), "seconds": round(seconds)})
+    found.ended(run, "passed" if report.ok else "failed")
+    figures.write(figures.SOAK_FILE, found.document({}, partial=False, invocation=run))
+    print(f"figures written to {figures.SOAK_FILE.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":
