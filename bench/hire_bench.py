@@ -3,7 +3,7 @@ customer and title search at size against the bare indexed queries — all in th
 
     python bench/hire_bench.py [--clerks 8] [--copies 100] [--seconds 10]
                                [--customers 1000000] [--titles 1000000] [--searches 300]
-                               [--scale N] [--json FILE]
+                               [--scale N] [--search-only] [--json FILE]
 
 Needs the private MariaDB running (`make up` or `make test` starts it); the bench makes a
 database of its own, starts a store server over it and drops it at the end.
@@ -20,13 +20,18 @@ every copy's hires are checked: two that overlap in time are a double hire (must
 
 Search: `--customers` customers (Sakila's names, mixed) and `--titles` titles (words of
 Sakila's titles) are added; `--searches` customer finds (surname prefixes, given name +
-surname prefix) through Customers.find, and title finds (word prefixes) through
-Videos.find_titles, against the bare indexed query for the same text; p50 and p95, and the
-ratio of the p95s. `--scale N` first loads Sakila ×N (bench/scale.py: titles, copies,
+surname prefix) through Customers.find, title finds (word prefixes) through
+Videos.find_titles, and what the completers ask at each key (ui/completion.py: the title
+completion's find_titles of 10 at this store, the copy completion's Shelf.copies) — each
+against the bare statements it needs for the same answer (same columns, same copy counts,
+the same readings of a name), for the same text, taking turns to go first (the first reads
+from disk, the second from the buffer pool); p50 and p95, and the ratio of the p95s.
+`--search-only` skips hire + return. `--scale N` first loads Sakila ×N (bench/scale.py: titles, copies,
 customers) around the counter's own rows, so the hires and the searches meet tables of
 that size (run_all.py's growth table: `--scale N --customers 0 --titles 0`).
 Prints its figures; asserts nothing (a benchmark, not a test).
-Targets (issue 4): hire ratio >= 0.8 with 0 double hires; search p95 <= 20 ms at 1M rows.
+Targets (issues 4, 7): hire ratio >= 0.8 with 0 double hires; search and completion p95
+<= 20 ms at 1M rows and <= 1.5x the bare statements.
 """
 from __future__ import annotations
 
@@ -280,14 +285,31 @@ def fill_for_search(settings: Any, customers: int, titles: int) -> None:
         db.close()
 
 
+# (name, rows it searches): what search_run measures, each against its bare query
+SEARCHED = (("customer search", "customers"), ("title search", "titles"),
+            ("title completion", "titles"), ("copy completion", "copies"))
+
+
 def search_run(port: int, db_name: str, searches: int) -> dict[str, dict[str, float]]:
+    """Each search of SEARCHED through its manager and bare, for the same typed texts; the
+    percentiles of each, by name ("customer search", "customer search bare", ...).
+
+    The bare side sends the statements the manager needs for the same answer — the same
+    columns, the copy counts a title shows, each interpretation of a customer's name —
+    through the same db/ functions, in one transaction, with none of the manager's work
+    around them. The two take turns going first: the first to read a text's rows from
+    disk pays for it, and the second finds them in the buffer pool."""
     from db.database import Database
     from db.settings import load_settings
+    from db import catalogue as title_sql
     from db import customers as customer_sql
     from store.client import StoreClient
     from store.counter import Counter
+    from store.customer_rules import search_plan
     from store.customers import Customers
     from store.leases import LeaseKeeper
+    from store.shelf import Shelf, copy_lookup
+    from store.title_rules import title_search
     from store.videos import Videos
     settings = load_settings({"db.name": db_name})
     database = Database.for_app(settings.db)
@@ -296,7 +318,8 @@ def search_run(port: int, db_name: str, searches: int) -> dict[str, dict[str, fl
     client.wait_connected(10)
     client.login("clerk0", CLERK_PASSWORD, "bench-search")
     counter = Counter(client, LeaseKeeper(client))
-    customers, videos = Customers(database, counter), Videos(database, counter)
+    customers, videos, shelf = Customers(database, counter), Videos(database, counter), Shelf(database)
+    here = counter.actor.store_id
     rng = random.Random(11)
     lasts = [n.title() for n in sakila("customer", "last_name")]
     firsts = [n.title() for n in sakila("customer", "first_name")]
@@ -305,32 +328,62 @@ def search_run(port: int, db_name: str, searches: int) -> dict[str, dict[str, fl
               for n in range(searches)]
     things = [rng.choice(words)[:4] for _ in range(searches)]
 
-    def bare(sql: str, params: tuple) -> Callable[[], Any]:
-        return lambda: database.run(lambda tx: tx.all(sql, params))
+    def bare_people(tx: Any, text: str) -> list[dict[str, Any]]:
+        """The find's name queries for `text`, as it sends them: each reading of the
+        text (surname, given name, both) in turn until 10 are found."""
+        rows: list[dict[str, Any]] = []
+        for name in search_plan(text).names:
+            if len({r["id"] for r in rows}) >= 10:
+                break
+            if name.first and name.last:
+                rows += customer_sql.by_full_name_prefix(tx, name.first, name.last, 10)
+            elif name.last:
+                rows += customer_sql.by_surname_prefix(tx, name.last, 10)
+            elif name.first:
+                rows += customer_sql.by_given_prefix(tx, name.first, 10)
+        return rows
 
-    def bare_person(text: str) -> Callable[[], Any]:
-        """The find's first indexed query for that text, bare: a surname prefix, or a
-        given name and a surname prefix."""
-        parts = text.split()
-        if len(parts) == 1:
-            return bare(customer_sql.BY_SURNAME_PREFIX, (parts[0] + "%", 10))
-        return bare(customer_sql.BY_FULL_NAME_PREFIX, (parts[1] + "%", parts[0] + "%", 10))
-    def bare_titles(tx: Any, text: str) -> list[dict[str, Any]]:
-        """The title search's two indexed queries, bare: titles that begin with the text,
-        then (to fill 20) titles with a word that begins so."""
-        first = tx.all("SELECT id, title FROM titles WHERE title LIKE %s ORDER BY title "
-                       "LIMIT 20", (text + "%",))
-        if len(first) < 20:
-            first += tx.all("SELECT id, title FROM titles WHERE MATCH(title) AGAINST "
-                            "(%s IN BOOLEAN MODE) LIMIT 40", (f"+{text}*",))
+    def bare_titles(tx: Any, text: str, limit: int) -> list[dict[str, Any]]:
+        """Titles that begin with the text, then (to fill `limit`) titles with a word that
+        begins so; the same columns and copy counts the manager shows."""
+        search = title_search(text)
+        first = title_sql.find_titles(tx, None, search.starts, (), None, None, None, None,
+                                      here, limit)
+        if search.match is not None and len(first) < limit:
+            first += title_sql.find_titles(tx, search.match, None, search.contains, None, None,
+                                           None, None, here, limit + len(first), ordered=False)
         return first
-    results: dict[str, list[float]] = {k: [] for k in ("customers", "customers bare",
-                                                        "titles", "titles bare")}
-    for person, thing in zip(people, things, strict=True):  # interleaved, same texts
-        results["customers"].append(timed(lambda: customers.find(person, 10)))
-        results["customers bare"].append(timed(bare_person(person)))
-        results["titles"].append(timed(lambda: videos.find_titles(thing, limit=20)))
-        results["titles bare"].append(timed(lambda: database.run(lambda tx: bare_titles(tx, thing))))
+
+    def bare_shelf(tx: Any, text: str) -> list[dict[str, Any]]:
+        """Copies on the shelf here by the title typed, as the copy completion asks."""
+        search = copy_lookup(text).title
+        assert search is not None
+        first = title_sql.shelf_copies_by_title(tx, here, None, search.starts, (), 10)
+        if search.match is not None and len(first) < 10:
+            first += title_sql.shelf_copies_by_title(tx, here, search.match, None,
+                                                     search.contains, 20)
+        return first
+
+    def bare(work: Callable[[Any, str], Any], text: str) -> Callable[[], Any]:
+        return lambda: database.run(lambda tx: work(tx, text))
+
+    pairs: dict[str, tuple[Callable[[str], Callable[[], Any]], Callable[[str], Callable[[], Any]]]] = {
+        "customer search": (lambda t: lambda: customers.find(t, 10), lambda t: bare(bare_people, t)),
+        "title search": (lambda t: lambda: videos.find_titles(t, limit=20),
+                         lambda t: bare(lambda tx, x: bare_titles(tx, x, 20), t)),
+        "title completion": (lambda t: lambda: videos.find_titles(t, limit=10, here=here),
+                             lambda t: bare(lambda tx, x: bare_titles(tx, x, 10), t)),
+        "copy completion": (lambda t: lambda: shelf.copies(t, here, 10), lambda t: bare(bare_shelf, t)),
+    }
+    texts = {"customer search": people, "title search": things, "title completion": things,
+             "copy completion": things}
+    results: dict[str, list[float]] = {f"{k}{s}": [] for k in pairs for s in ("", " bare")}
+    for n in range(searches):  # interleaved, same texts, taking turns to go first
+        for name, (mine, floor) in pairs.items():
+            text = texts[name][n]
+            ways = [(name, mine(text)), (f"{name} bare", floor(text))]
+            for label, call in (ways if n % 2 else ways[::-1]):
+                results[label].append(timed(call))
     client.close()
     database.close()
     return {k: percentiles(v) for k, v in results.items()}
@@ -348,17 +401,19 @@ def main() -> None:
     p.add_argument("--searches", type=int, default=300)
     p.add_argument("--scale", type=int, default=0,
                    help="load Sakila ×N first (bench/scale.py); 0: none")
+    p.add_argument("--search-only", action="store_true",
+                   help="skip hire + return: only the searches (and their data)")
     p.add_argument("--json", metavar="FILE", help="also write the figures there (run_all.py)")
     args = p.parse_args()
 
     from bench.server_bench import start_store_server
-    from bench.common import Figures, at_least, at_most, bench_database, machine_line
+    from bench.common import Figures, at_most, bench_database
     from db.create import drop_database
     settings = bench_database("vshire")
     db_name = settings.db.name
     figures = Figures(args.json)
     figures.note_machine(settings)
-    server, port = start_store_server(db_name)
+    server, port = start_store_server(db_name, args.clerks + 2)
     try:
         copies, customers = seed_counter(settings, args.clerks, args.copies)
         size = f"Sakila ×{args.scale}" if args.scale else f"{args.copies} copies"
@@ -369,39 +424,23 @@ def main() -> None:
             print(f"Sakila ×{args.scale}: {counts['titles']:,} titles, {counts['copies']:,} "
                   f"copies, {counts['customers']:,} customers ({time.monotonic() - started:.0f}"
                   f" s to load)", flush=True)
-        print(f"{machine_line()}; {args.clerks} clerks on {args.copies} copies, "
-              f"{args.seconds:g} s a run, runs bare-managers-managers-bare twice", flush=True)
-        runs: dict[str, list[dict[str, float]]] = {"bare": [], "managers": []}
-        for way in ("bare", "managers", "managers", "bare") * 2:  # drift cancels out
-            runs[way].append(hire_run(way, args.clerks, port, db_name, copies, customers,
-                                      args.seconds))
-        bare, ours = (statistics.mean(r["hires_s"] for r in runs[w]) for w in runs)
-        doubles = double_hires(settings)
-        for way, label in (("bare", "bare SQL hire + return"), ("managers",
-                                                                "managers hire + return")):
-            rate = statistics.mean(r["hires_s"] for r in runs[way])
-            conflicts = sum(r["conflicts"] for r in runs[way])
-            ratio = f"  ratio to bare {ours / max(bare, 1e-9):.2f}" if way == "managers" else ""
-            print(f"{label:<40} {rate:8.1f} hires/s  ({conflicts} conflicts){ratio}", flush=True)
-        print(f"{'double hires (both ways, all runs)':<40} {doubles}", flush=True)
-        figures.add(f"hire + return, {args.clerks} clerks", ours, "hires/s", baseline=bare,
-                    baseline_is="bare SQL", targets=[at_least(0.8)], size=size)
-        figures.add("double hires (both ways, all runs)", doubles, "", targets=[at_most(0)],
-                    size=size)
+        if not args.search_only:
+            hire_figures(args, settings, figures, port, db_name, copies, customers, size)
         started = time.monotonic()
         fill_for_search(settings, args.customers, args.titles)
         print(f"search data: {args.customers:,} customers, {args.titles:,} titles "
               f"({time.monotonic() - started:.0f} s to add)", flush=True)
         rows = table_sizes(settings)
         found = search_run(port, db_name, args.searches)
-        for what in ("customers", "titles"):
-            mine, floor = found[what], found[f"{what} bare"]
+        for name, table in SEARCHED:
+            mine, floor = found[name], found[f"{name} bare"]
             for pct in ("p50", "p95"):
-                figures.add(f"{what[:-1]} search, {pct}", mine[pct], "ms", baseline=floor[pct],
-                            baseline_is="bare indexed query", size=f"{rows[what]:,} {what}",
+                figures.add(f"{name}, {pct}", mine[pct], "ms", baseline=floor[pct],
+                            baseline_is="bare indexed query", size=f"{rows[table]:,} {table}",
                             targets=[at_most(20.0), at_most(1.5, of="ratio")]
                             if pct == "p95" else [])
-            print(f"{what + ' search':<40} p50 {mine['p50']:6.2f} ms  p95 {mine['p95']:6.2f} ms"
+            label = {"customer search": "customers search", "title search": "titles search"}
+            print(f"{label.get(name, name):<40} p50 {mine['p50']:6.2f} ms  p95 {mine['p95']:6.2f} ms"
                   f"  (bare indexed query p50 {floor['p50']:6.2f} ms  p95 {floor['p95']:6.2f} ms)"
                   f"  ratio of p95 {mine['p95'] / max(floor['p95'], 1e-9):.2f}", flush=True)
     finally:
@@ -411,13 +450,38 @@ def main() -> None:
     figures.write()
 
 
+def hire_figures(args: Any, settings: Any, figures: Any, port: int, db_name: str,
+                 copies: list[int], customers: list[list[int]], size: str) -> None:
+    """Hire + return through the managers and bare, and the double hires; into `figures`."""
+    from bench.common import at_least, at_most, machine_line
+    print(f"{machine_line()}; {args.clerks} clerks on {args.copies} copies, "
+          f"{args.seconds:g} s a run, runs bare-managers-managers-bare twice", flush=True)
+    runs: dict[str, list[dict[str, float]]] = {"bare": [], "managers": []}
+    for way in ("bare", "managers", "managers", "bare") * 2:  # drift cancels out
+        runs[way].append(hire_run(way, args.clerks, port, db_name, copies, customers,
+                                  args.seconds))
+    bare, ours = (statistics.mean(r["hires_s"] for r in runs[w]) for w in runs)
+    doubles = double_hires(settings)
+    for way, label in (("bare", "bare SQL hire + return"), ("managers",
+                                                            "managers hire + return")):
+        rate = statistics.mean(r["hires_s"] for r in runs[way])
+        conflicts = sum(r["conflicts"] for r in runs[way])
+        ratio = f"  ratio to bare {ours / max(bare, 1e-9):.2f}" if way == "managers" else ""
+        print(f"{label:<40} {rate:8.1f} hires/s  ({conflicts} conflicts){ratio}", flush=True)
+    print(f"{'double hires (both ways, all runs)':<40} {doubles}", flush=True)
+    figures.add(f"hire + return, {args.clerks} clerks", ours, "hires/s", baseline=bare,
+                baseline_is="bare SQL", targets=[at_least(0.8)], size=size)
+    figures.add("double hires (both ways, all runs)", doubles, "", targets=[at_most(0)],
+                size=size)
+
+
 def table_sizes(settings: Any) -> dict[str, int]:
     """Rows in the tables searched."""
     from db.database import Database
     db = Database.for_app(settings.db, role="admin")
     try:
         return db.run(lambda tx: {t: int(tx.scalar(f"SELECT COUNT(*) FROM {t}"))
-                                  for t in ("customers", "titles")})
+                                  for t in ("customers", "titles", "copies")})
     finally:
         db.close()
 

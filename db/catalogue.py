@@ -217,12 +217,25 @@ def shelf_copies_by_title(tx: Tx, store_id: int, match: str | None, prefix: str 
     """Copies available at the store of titles found as find_titles finds them (a FULLTEXT
     `match` or a title `prefix`, each `contains` pattern too): the titles by their index,
     each one's copies here through ix_copies_store_title_status. By a prefix, in title
-    order (the index's: no sort); by a match, as the index gives them."""
+    order (the index's: no sort), each title's copies by number; by a match, as the index
+    gives them.
+
+    The copies are picked first from the two indexes alone (title and id are in
+    ix_titles_title, the copy's id in ix_copies_store_title_status), and only the `limit`
+    picked are read whole. Reading each title's row as it was tried (for its year) read
+    every title that begins so — a thousand at a million titles, most with no copy on this
+    shelf: 60-120 ms when they were not in memory (ANALYZE: 1000 rows of `t` for 0 found)."""
     if (match is None) == (prefix is None):
         raise ValueError("copies by title: a FULLTEXT match or a prefix, one of them")
     where = ("MATCH (t.title) AGAINST (%s IN BOOLEAN MODE)" if match is not None
              else "t.title LIKE %s")
     also = "".join(" AND t.title LIKE %s" for _ in contains)
     order = "" if match is not None else " ORDER BY t.title, t.id"
-    return tx.all(_ON_SHELF + f"WHERE {where}{also} AND {_ON_SHELF_HERE}{order} LIMIT %s",
+    picked = (f"SELECT c.id AS copy_id, t.id AS title_id, t.title AS sort_title "
+              f"FROM titles t JOIN copies c ON c.title_id = t.id "
+              f"WHERE {where}{also} AND {_ON_SHELF_HERE}{order} LIMIT %s")
+    outer = "" if match is not None else " ORDER BY p.sort_title, p.title_id, p.copy_id"
+    return tx.all(f"SELECT c.id, c.barcode, c.copy_number, c.format, t.title, t.release_year "
+                  f"FROM ({picked}) p JOIN copies c ON c.id = p.copy_id "
+                  f"JOIN titles t ON t.id = p.title_id{outer}",
                   [match if match is not None else prefix, *contains, store_id, limit])

@@ -64,7 +64,7 @@ def test_the_hire_bench_runs_and_prints_its_figures_and_ratios(private_mariadb, 
     for figure in ("bare SQL hire + return", "managers hire + return", "ratio to bare",
                    "double hires (both ways, all runs)", "customers search", "titles search"):
         assert figure in out, out
-    assert out.count("ratio of p95") == 2
+    assert out.count("ratio of p95") == 4   # customer and title search, both completions
     rows = figures_of(tmp_path / "f.json")
     assert rows["double hires (both ways, all runs)"]["value"] == 0
     assert rows["customer search, p95"]["size"] == "350 customers"   # 300 + 2 clerks' 25

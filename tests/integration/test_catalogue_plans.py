@@ -155,7 +155,8 @@ def check(plans: list[tuple[str, list[dict[str, Any]]]], label: str) -> None:
                               for r in plan)
         print(f"\n{label}:\n    {shown}")
         for row in plan:
-            assert row["type"] not in FULL_SCANS or row["table"] in SMALL_TABLES, (
+            assert (row["type"] not in FULL_SCANS or row["table"] in SMALL_TABLES
+                    or row["table"].startswith("<derived")), (  # the LIMIT's few rows
                 f"{label} scans all of {row['table']}: {row}\n{statement}")
 
 
