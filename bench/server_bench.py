@@ -225,7 +225,7 @@ def start_redis() -> tuple[subprocess.Popen, int]:
     raise SystemExit("redis-server did not start")
 
 
-def start_store_server(db_name: str, connections: int) -> tuple[subprocess.Popen, int]:
+def start_store_server(db_name: str, connections: int = 0) -> tuple[subprocess.Popen, int]:
     # Closed-loop load sends far more than a terminal would: lift the per-connection rate.
     # Every connection comes from 127.0.0.1: let one address hold all of them, as a shop
     # with its terminals behind one address would.
