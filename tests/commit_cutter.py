@@ -8,6 +8,10 @@ MariaDB commits it and answers, and the relay drops both sides instead of passin
 answer back. The client sees "lost connection" during COMMIT: the write is in the
 database, and the terminal cannot know it. Nothing is mocked: the statements, the commit
 and the lost answer are real. One cut per `arm()`; `cuts` counts them.
+
+`arm(stay_down=True)` also keeps the database away after the cut — every new connection
+is closed at once, as by a database that went down — until `come_back()`; `go_down()`
+does so at once, every open link dropped.
 """
 from __future__ import annotations
 
@@ -24,14 +28,27 @@ class CommitCutter:
         self._listener = socket.create_server(("127.0.0.1", 0))
         self.port = self._listener.getsockname()[1]
         self._armed = threading.Event()
+        self._stay_down = False
+        self.down = threading.Event()
+        self._links: list[_Link] = []
         self._changed = threading.Condition()
         self.cuts = 0
         self._closed = False
         threading.Thread(target=self._accept, name="cutter", daemon=True).start()
 
-    def arm(self) -> None:
-        """Cut the next writing transaction's COMMIT answer."""
+    def arm(self, stay_down: bool = False) -> None:
+        """Cut the next writing transaction's COMMIT answer (and then refuse every
+        connection until come_back(), when `stay_down`)."""
+        self._stay_down = stay_down
         self._armed.set()
+
+    def go_down(self) -> None:
+        self.down.set()
+        for link in list(self._links):
+            link._drop()
+
+    def come_back(self) -> None:
+        self.down.clear()
 
     def wait_cut(self, count: int, timeout_s: float) -> bool:
         with self._changed:
@@ -47,8 +64,13 @@ class CommitCutter:
                 client, _ = self._listener.accept()
             except OSError:
                 return
+            if self.down.is_set():
+                client.close()
+                continue
             server = socket.create_connection(self.target)
-            _Link(self, client, server).start()
+            link = _Link(self, client, server)
+            self._links.append(link)
+            link.start()
 
 
 class _Link:
@@ -93,6 +115,8 @@ class _Link:
                     break
                 if self.commit_in_flight.is_set():  # committed: the answer is lost
                     with self.cutter._changed:
+                        if self.cutter._stay_down:
+                            self.cutter.down.set()
                         self.cutter.cuts += 1
                         self.cutter._changed.notify_all()
                     self._drop()
