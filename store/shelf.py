@@ -19,6 +19,12 @@ from store.errors import ValidationError
 from store.videos import BARCODE_LENGTH, MAX_COPY_ID
 
 TOP = 10
+# Titles with a word that begins with the typed text tried at most, in the FULLTEXT index's
+# order, for copies on this shelf. InnoDB reads each matching title's row: "+alic*" is a
+# thousand titles at a million, and when none is on this shelf all were read for nothing
+# (38-77 ms from disk). A hundred fill the list on any shelf that holds one title in ten;
+# past them the clerk types another letter. (docs/performance-notes.md, search section.)
+WORD_TITLES = 100
 
 
 @dataclass(frozen=True)
@@ -77,7 +83,8 @@ class Shelf:
     def copies(self, text: str, store_id: int, limit: int = TOP) -> list[ShelfCopy]:
         """The first `limit` copies available at `store_id` that `text` names: by the start
         of the barcode, then of the copy number; or by the title — titles that begin so
-        first, then those with a word that begins so, as find_titles orders them."""
+        first, then those with a word that begins so, as find_titles orders them (of
+        these, the first WORD_TITLES the index gives are tried)."""
         lookup = copy_lookup(text)
 
         def find(tx: Tx) -> list[dict[str, Any]]:
@@ -87,10 +94,11 @@ class Shelf:
                 rows += sql.shelf_copies_by_number(tx, store_id, lookup.number_ranges, limit)
             else:
                 search = lookup.title
-                rows = sql.shelf_copies_by_title(tx, store_id, None, search.starts, (), limit)
+                rows = sql.shelf_copies_by_title_start(tx, store_id, search.starts, limit)
                 if search.match is not None and len(rows) < limit:
-                    more = sql.shelf_copies_by_title(tx, store_id, search.match, None,
-                                                     search.contains, 2 * limit)
+                    more = sql.shelf_copies_by_title_word(tx, store_id, search.match,
+                                                          search.contains, WORD_TITLES,
+                                                          2 * limit)
                     rows += sorted(more, key=lambda r: (r["title"].lower(), r["id"]))
             first_seen = {r["id"]: r for r in rows}  # a dict keeps each id's first place
             return list(first_seen.values())[:limit]

@@ -4,13 +4,18 @@ barcode or number or by their title; titles through the managers' own search. (T
 plans at size: tests/integration/test_catalogue_plans.py.)"""
 from __future__ import annotations
 
+from datetime import datetime, timezone
+from decimal import Decimal
 from typing import Iterator
 
 import pytest
 from prompt_toolkit.completion import CompleteEvent
 from prompt_toolkit.document import Document
 
+from db import catalogue
+from db.catalogue import insert_copies, insert_title
 from db.database import Database
+from store import codes
 from store.shelf import Shelf
 from store.videos import Videos
 from tests.helpers import counter_for
@@ -81,3 +86,29 @@ def test_the_completers_over_the_real_managers(shop, shelf):
     assert [c.text for c in found] == [str(shop.titles["Toy Story"])]
     assert found[0].display_meta_text == (f"title {shop.titles['Toy Story']} · 2 on the "
                                           f"shelf here")
+
+
+def test_copies_by_a_word_try_at_most_the_titles_they_are_bounded_to(shop, shelf):
+    """The word query (store/shelf.py WORD_TITLES) tries only the first titles the
+    FULLTEXT index gives: two titles have the word "story" and copies here; a bound of
+    one title offers one title's copies, a bound of two both."""
+    db = shop.admin_db()
+    now = datetime.now(timezone.utc)
+    try:
+        with db.transaction() as tx:
+            days = insert_title(tx, "Story Days", 1990, "PG", "Drama", 90, Decimal("1.99"), 2,
+                                Decimal("9.99"), "", now)
+            insert_copies(tx, [(days, 1, "DVD", codes.copy_barcode(days, 1), 1, now)])
+            days_copy = tx.scalar("SELECT id FROM copies WHERE title_id = %s", (days,))
+    finally:
+        db.close()
+    toy = shop.copies["Toy Story@1"]
+
+    def titles_offered(bound: int) -> set[str]:
+        rows = shelf.database.run(lambda tx: catalogue.shelf_copies_by_title_word(
+            tx, 1, "+story*", (), bound, 20))
+        return {r["title"] for r in rows}
+    assert titles_offered(2) == {"Toy Story", "Story Days"}
+    assert len(titles_offered(1)) == 1
+    # Through the manager: the title that begins so first, then the word's (once each).
+    assert ids(shelf.copies("story", 1)) == [days_copy, *toy]
