@@ -308,7 +308,7 @@ def search_run(port: int, db_name: str, searches: int) -> dict[str, dict[str, fl
     from store.customer_rules import search_plan
     from store.customers import Customers
     from store.leases import LeaseKeeper
-    from store.shelf import WORD_TITLES, Shelf, copy_lookup
+    from store.shelf import TITLES_TRIED, Shelf, copy_lookup
     from store.title_rules import title_search
     from store.videos import Videos
     settings = load_settings({"db.name": db_name})
@@ -358,10 +358,11 @@ def search_run(port: int, db_name: str, searches: int) -> dict[str, dict[str, fl
         """Copies on the shelf here by the title typed, as the copy completion asks."""
         search = copy_lookup(text).title
         assert search is not None
-        first = title_sql.shelf_copies_by_title_start(tx, here, search.starts, 10)
+        first = title_sql.shelf_copies_by_title_start(tx, here, search.starts, TITLES_TRIED,
+                                                      10)
         if search.match is not None and len(first) < 10:
             first += title_sql.shelf_copies_by_title_word(tx, here, search.match,
-                                                          search.contains, WORD_TITLES, 20)
+                                                          search.contains, TITLES_TRIED, 20)
         return first
 
     def bare(work: Callable[[Any, str], Any], text: str) -> Callable[[], Any]:

@@ -19,12 +19,14 @@ from store.errors import ValidationError
 from store.videos import BARCODE_LENGTH, MAX_COPY_ID
 
 TOP = 10
-# Titles with a word that begins with the typed text tried at most, in the FULLTEXT index's
-# order, for copies on this shelf. InnoDB reads each matching title's row: "+alic*" is a
-# thousand titles at a million, and when none is on this shelf all were read for nothing
-# (38-77 ms from disk). A hundred fill the list on any shelf that holds one title in ten;
-# past them the clerk types another letter. (docs/performance-notes.md, search section.)
-WORD_TITLES = 100
+# Titles tried at most for copies on this shelf, by each of the two readings of typed text
+# (titles that begin so, in title order; titles with a word that begins so, in the
+# FULLTEXT index's order). "Alic" begins a thousand titles at a million and "+alic*"
+# matches them: when none is on this shelf, each was a dive into the copies' index (and,
+# for the word, a read of the title's row) for nothing — 50-120 ms from disk. A hundred
+# fill the list on any shelf that holds one title in ten; past them the clerk types
+# another letter. (docs/performance-notes.md, search section.)
+TITLES_TRIED = 100
 
 
 @dataclass(frozen=True)
@@ -84,7 +86,7 @@ class Shelf:
         """The first `limit` copies available at `store_id` that `text` names: by the start
         of the barcode, then of the copy number; or by the title — titles that begin so
         first, then those with a word that begins so, as find_titles orders them (of
-        these, the first WORD_TITLES the index gives are tried)."""
+        each, the first TITLES_TRIED titles are tried)."""
         lookup = copy_lookup(text)
 
         def find(tx: Tx) -> list[dict[str, Any]]:
@@ -94,10 +96,11 @@ class Shelf:
                 rows += sql.shelf_copies_by_number(tx, store_id, lookup.number_ranges, limit)
             else:
                 search = lookup.title
-                rows = sql.shelf_copies_by_title_start(tx, store_id, search.starts, limit)
+                rows = sql.shelf_copies_by_title_start(tx, store_id, search.starts,
+                                                       TITLES_TRIED, limit)
                 if search.match is not None and len(rows) < limit:
                     more = sql.shelf_copies_by_title_word(tx, store_id, search.match,
-                                                          search.contains, WORD_TITLES,
+                                                          search.contains, TITLES_TRIED,
                                                           2 * limit)
                     rows += sorted(more, key=lambda r: (r["title"].lower(), r["id"]))
             first_seen = {r["id"]: r for r in rows}  # a dict keeps each id's first place

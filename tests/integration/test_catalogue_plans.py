@@ -251,7 +251,7 @@ SHELF_LOOKUPS = ["kalo", "the kalo dor", "k", "go", "000012", "44", "1"]
 def test_the_copy_completions_use_an_index_and_answer_while_typing(big_db, typed):
     """What the copy prompt's completion asks at each key (store/shelf.py): the plan of
     each statement, and the whole lookup's time (median of 5) well inside a keystroke."""
-    from store.shelf import WORD_TITLES, Shelf, copy_lookup
+    from store.shelf import TITLES_TRIED, Shelf, copy_lookup
     lookup = copy_lookup(typed)
 
     def statements(tx):
@@ -260,10 +260,10 @@ def test_the_copy_completions_use_an_index_and_answer_while_typing(big_db, typed
             sql.shelf_copies_by_number(tx, 1, lookup.number_ranges, 10)
         else:
             search = lookup.title
-            sql.shelf_copies_by_title_start(tx, 1, search.starts, 10)
+            sql.shelf_copies_by_title_start(tx, 1, search.starts, TITLES_TRIED, 10)
             if search.match:
                 sql.shelf_copies_by_title_word(tx, 1, search.match, search.contains,
-                                               WORD_TITLES, 20)
+                                               TITLES_TRIED, 20)
     plans = explain(big_db, statements)
     check(plans, f"copies on the shelf for {typed!r}")
     for statement, plan in plans:

@@ -88,10 +88,11 @@ def test_the_completers_over_the_real_managers(shop, shelf):
                                           f"shelf here")
 
 
-def test_copies_by_a_word_try_at_most_the_titles_they_are_bounded_to(shop, shelf):
-    """The word query (store/shelf.py WORD_TITLES) tries only the first titles the
-    FULLTEXT index gives: two titles have the word "story" and copies here; a bound of
-    one title offers one title's copies, a bound of two both."""
+def test_copies_by_title_try_at_most_the_titles_they_are_bounded_to(shop, shelf):
+    """Both title queries (store/shelf.py TITLES_TRIED) try only the first titles: by a
+    word, as the FULLTEXT index gives them (two titles have the word "story" and copies
+    here: a bound of one offers one title's copies, of two both); by the start, in title
+    order."""
     db = shop.admin_db()
     now = datetime.now(timezone.utc)
     try:
@@ -110,5 +111,8 @@ def test_copies_by_a_word_try_at_most_the_titles_they_are_bounded_to(shop, shelf
         return {r["title"] for r in rows}
     assert titles_offered(2) == {"Toy Story", "Story Days"}
     assert len(titles_offered(1)) == 1
+    starting = shelf.database.run(lambda tx: catalogue.shelf_copies_by_title_start(
+        tx, 1, "%", 2, 20))                                 # every title begins so
+    assert [r["id"] for r in starting] == [*shop.copies["Alien@1"], *shop.copies["Heat@1"]]
     # Through the manager: the title that begins so first, then the word's (once each).
     assert ids(shelf.copies("story", 1)) == [days_copy, *toy]
