@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from store.errors import BadRequest
+from store.errors import BadRequest, ValidationError
+from store.once import RequestKey
 
 
 def text(args: dict[str, Any], name: str, max_length: int = 256, default: str | None = None) -> str:
@@ -38,3 +39,20 @@ def choice(args: dict[str, Any], name: str, options: tuple[str, ...]) -> str:
     if value not in options:
         raise BadRequest(f"{name} must be one of {', '.join(options)}")
     return value  # type: ignore[return-value]
+
+
+def request_key(args: dict[str, Any]) -> RequestKey | None:
+    """The optional `key` of a write (store/once.py): 32 lower-case hex digits, the same
+    for every try of one clerk's action. None when absent. Marked tried: the server cannot
+    know whether an earlier try of it was written, so the key is looked up first. A bad
+    key is VALIDATION, as the protocol documents it, never a crash."""
+    if "key" not in args:
+        return None
+    value = args["key"]
+    if (not isinstance(value, str) or len(value) != 32
+            or any(c not in "0123456789abcdef" for c in value)):
+        raise ValidationError("key must be a request key: 32 lower-case hex digits, the "
+                              "same for every try of one action")
+    key = RequestKey(value)
+    key.tried = True
+    return key

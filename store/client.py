@@ -21,6 +21,11 @@ With `tls_ca` (the shop's CA file, server.tls_ca) the link speaks TLS (store/tls
 checks the server's certificate against that CA and `host`. A TLS failure is one line in
 `last_error` (so in every ServerUnavailable), and the link keeps retrying as for a server
 that is down: a fixed CA file or server is picked up on the next attempt.
+
+A write the server makes (staff.*, notice.send, totp.confirm...) may carry a request key
+(store/once.py): `request(..., key=key)` sends its value as "key" and marks it tried once
+the request has left, so a clerk's retry after a lost reply gets the first try's reply
+from the server instead of doing it again (ui/once.py asks whether to retry).
 """
 from __future__ import annotations
 
@@ -37,6 +42,7 @@ from typing import Any, Callable
 from store import protocol
 from store.clock import from_wire
 from store.errors import ServerUnavailable, StoreError, Timeout, Unauthenticated, from_reply
+from store.once import RequestKey
 
 log = logging.getLogger(__name__)
 
@@ -113,13 +119,17 @@ class StoreClient:
         return True
 
     def request(self, op: str, args: dict[str, Any] | None = None,
-                timeout_s: float | None = None) -> dict[str, Any]:
+                timeout_s: float | None = None,
+                key: RequestKey | None = None) -> dict[str, Any]:
         """Send one request and wait for its reply; the result, or the StoreError the
-        server answered with."""
+        server answered with. With `key` (a write's, the same for every try of it) the
+        request carries it, and `key.tried` says afterwards whether it was ever sent."""
         if self._state is not LinkState.CONNECTED:
             raise ServerUnavailable(self._unavailable_message())
+        if key is not None:
+            args = {**(args or {}), "key": key.value}
         try:
-            return self._send(op, args, timeout_s)
+            return self._send(op, args, timeout_s, key)
         except Unauthenticated as e:
             if self.user is not None and op not in ("login", "resume"):
                 self._session_lost(e.message)
@@ -159,9 +169,9 @@ class StoreClient:
         """A new two-factor secret for the logged-in account: {"secret", "uri"}, shown once."""
         return self.request("totp.enroll")
 
-    def confirm_totp(self, code: str) -> dict[str, Any]:
+    def confirm_totp(self, code: str, key: RequestKey | None = None) -> dict[str, Any]:
         """Store the secret from enroll_totp once `code` (from the app) matches it."""
-        result = self.request("totp.confirm", {"code": code})
+        result = self.request("totp.confirm", {"code": code}, key=key)
         if self.must_enroll_totp:
             self.must_enroll_totp = False
             self._subscribe()
@@ -320,6 +330,10 @@ class StoreClient:
             pass  # the connection broke; handled below like an orderly close
         finally:
             stream.close()
+            # Let go of the socket now, not at the next heartbeat: a request made meanwhile
+            # is told the server is unavailable instead of waiting its timeout for a reply
+            # that cannot come (and a write's retry is not sent into a dead link).
+            self._hang_up(only=sock)
             self._fail_pending(ServerUnavailable(
                 f"the connection to the store server at {self.address} was lost"))
 
@@ -359,7 +373,8 @@ class StoreClient:
 
     # --- plumbing -----------------------------------------------------------------------
 
-    def _send(self, op: str, args: dict[str, Any] | None, timeout_s: float | None) -> dict[str, Any]:
+    def _send(self, op: str, args: dict[str, Any] | None, timeout_s: float | None,
+              key: RequestKey | None = None) -> dict[str, Any]:
         request_id = next(self._ids)
         pending = _Pending()
         with self._lock:
@@ -372,6 +387,9 @@ class StoreClient:
             except OSError:
                 self._pending.pop(request_id, None)
                 raise ServerUnavailable(self._unavailable_message()) from None
+            finally:
+                if key is not None:  # even a failed sendall may have sent part, or all
+                    key.tried = True
         if not pending.done.wait(timeout_s or self.timeout_s):
             with self._lock:
                 self._pending.pop(request_id, None)
@@ -387,8 +405,11 @@ class StoreClient:
             p.error = error
             p.done.set()
 
-    def _hang_up(self) -> None:
+    def _hang_up(self, only: Any = None) -> None:
+        """Close the link's socket (with `only`: if it is still that one)."""
         with self._lock:
+            if only is not None and self._sock is not only:
+                return
             sock, self._sock = self._sock, None
         if sock is not None:
             try:

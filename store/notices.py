@@ -1,6 +1,11 @@
 """Staff notices: managers and admins write to every terminal of a store or to one staff
 member; each notice is stored, pushed live to those logged in, and kept unread for the rest
-until they read it."""
+until they read it.
+
+Sending and marking read take an optional request key (store/once.py): a retry of one that
+was written gets its stored reply. A notice is pushed after the commit by the try that
+wrote it, never by a replay (whose `delivered_to` is therefore 0).
+"""
 from __future__ import annotations
 
 from typing import Any
@@ -9,11 +14,12 @@ from db import messages as sql
 from db import staff as staff_sql
 from db.database import Database, Tx
 from db.errors import ForeignKeyViolation
-from store import roles, unit
+from store import once, roles, unit
 from store.clock import Clock, to_wire, utc
 from store.errors import Forbidden, NotFound, ValidationError
 from store.connection import Connection
 from store.events import EventHub
+from store.once import RequestKey
 from store.sessions import Session
 
 MAX_LENGTH = 1000
@@ -36,23 +42,35 @@ class Notices:
         self.database, self.clock, self.hub = database, clock, hub
 
     def send(self, actor: Session, text: str, to_username: str | None,
-             store_id: int | None, sender: Connection | None = None) -> dict[str, Any]:
+             store_id: int | None, sender: Connection | None = None,
+             request: RequestKey | None = None) -> dict[str, Any]:
         """Store a notice and push it to those logged in (never back to `sender`, the
         connection it came from)."""
         body = check_text(text)
+        args = {"text": body, "to": to_username.strip().lower() if to_username else None,
+                "store_id": store_id}
+        done = once.stored(self.database, request, actor.staff_id, "notice.send", args,
+                           dict[str, Any])
+        if done is not None:
+            return {**done, "delivered_to": 0}
         now = self.clock.now()
         recipient = self._recipient(actor, to_username) if to_username else None
         store = None if recipient else (store_id or actor.store_id)
         if store is not None and store != actor.store_id and actor.role != roles.ADMIN:
             raise Forbidden("managers send notices to their own store only")
 
-        def work(tx: Tx) -> int:
+        def work(tx: Tx) -> dict[str, Any]:
             try:
-                return sql.insert_message(tx, actor.staff_id, store,
-                                          recipient["id"] if recipient else None, body, now)
+                return {"id": sql.insert_message(tx, actor.staff_id, store,
+                                                 recipient["id"] if recipient else None,
+                                                 body, now)}
             except ForeignKeyViolation:
                 raise NotFound(f"there is no store {store}") from None
-        message_id = unit.run(self.database, work)
+        stored, written = once.write(self.database, request, actor.staff_id, "notice.send",
+                                     args, now, work, dict[str, Any])
+        message_id = stored["id"]
+        if not written:  # another try of this request wrote and pushed it
+            return {"id": message_id, "delivered_to": 0}
         data = {"id": message_id, "from": actor.username, "text": body, "sent_at": to_wire(now),
                 "to": "you" if recipient else f"store {store}"}
         if recipient:
@@ -69,10 +87,13 @@ class Notices:
                  "sent_at": to_wire(utc(r["sent_at"])),  # type: ignore[arg-type]
                  "to": "you" if r["recipient_id"] else f"store {r['store_id']}"} for r in rows]
 
-    def mark_read(self, actor: Session, ids: list[int]) -> int:
+    def mark_read(self, actor: Session, ids: list[int], request: RequestKey | None = None) -> int:
+        """How many of `ids` this marked read (a notice read already is not counted again,
+        nor is one a retry of this request marked: its stored count is returned)."""
         now = self.clock.now()
-        return unit.run(self.database, lambda tx: sql.mark_read(
-            tx, ids, actor.staff_id, actor.store_id, now))
+        return once.run(self.database, request, actor.staff_id, "notice.read",
+                        {"ids": sorted(ids)}, now, lambda tx: sql.mark_read(
+                            tx, ids, actor.staff_id, actor.store_id, now), int)
 
     def _recipient(self, actor: Session, username: str) -> dict[str, Any]:
         row = unit.run(self.database,

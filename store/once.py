@@ -73,14 +73,23 @@ def run(database: Database, key: RequestKey | None, staff_id: int, op: str,
     however often it is tried with that key. `args` are what makes the action this action
     (checked on a replay); `result_type` is work's return type, to rebuild a stored reply.
     Data-layer failures come back as StoreErrors, as from store.unit.run."""
+    return write(database, key, staff_id, op, args, now, work, result_type)[0]
+
+
+def write(database: Database, key: RequestKey | None, staff_id: int, op: str,
+          args: dict[str, Any], now: datetime, work: Callable[[Tx], T],
+          result_type: Any) -> tuple[T, bool]:
+    """As `run`, and whether this call wrote it (False: the stored reply of an earlier
+    try) — for a caller with effects outside the database (a notice pushed, sessions
+    ended) that only the try which wrote may have."""
     key = key or RequestKey()
     digest = args_digest(args)
 
-    def attempt(tx: Tx) -> T:
+    def attempt(tx: Tx) -> tuple[T, bool]:
         if key.tried:
             row = sql.get_key(tx, key.value)
             if row is not None:
-                return _replay(row, key, staff_id, op, digest, result_type)
+                return _replay(row, key, staff_id, op, digest, result_type), False
         key.tried = True
         result = work(tx)
         try:
@@ -89,7 +98,7 @@ def run(database: Database, key: RequestKey | None, staff_id: int, op: str,
             if e.key != "PRIMARY":
                 raise
             raise _UsedMeanwhile() from None
-        return result
+        return result, True
 
     deadline = time.monotonic() + RETRY_FOR_S
     backoff = 0.05

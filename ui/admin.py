@@ -10,6 +10,10 @@ to the main menu. Within an entry, Esc or Ctrl-C cancels it (ui/forms.py).
 
 Each entry is one AdminEntry(key, label, action, needs) in ENTRIES, where
 action(terminal) does its work and `needs` is the least role shown it.
+
+A change the server makes (an account added, a password set, a notice sent...) carries one
+request key for all its tries (`_write`, ui/once.py): when the link drops before the
+answer, the clerk may try again and it is not done twice.
 """
 from __future__ import annotations
 
@@ -23,7 +27,7 @@ from store.clock import utc
 from store.client import StoreClient
 from store.passwords import check_password, check_username
 from ui.forms import Asker, ask, ask_number, cancel_keys, choose, new_password, yes_no
-from ui.once import done_once
+from ui.once import ON_SERVER, done_once, save_once
 from ui.submenu import Entry, allowed_entries, submenu
 from ui.tables import DATE_TIME_S, format_moment, format_table, format_time
 from ui.twofactor import enrol_totp
@@ -76,9 +80,11 @@ def add_staff(t: AdminTerminal) -> None:
         t.say(f"A manager may add clerks of store {me['store_id']} only; nothing added.")
         return
     password = new_password(t, f"Password for {username}", check=check_password)
-    added = _request(t, "staff.add", {"username": username, "full_name": full_name,
-                                      "role": role, "store_id": store_id,
-                                      "password": password})
+    added = _write(t, f"account for {username}", "Nothing added.", "staff.add",
+                   {"username": username, "full_name": full_name, "role": role,
+                    "store_id": store_id, "password": password})
+    if added is None:
+        return
     t.say(f"Added {added['role']} {added['username']} at store {added['store_id']}.")
 
 
@@ -87,7 +93,10 @@ def reset_password(t: AdminTerminal) -> None:
     if not username:
         return
     password = new_password(t, f"New password for {username}", check=check_password)
-    done = _request(t, "staff.reset_password", {"username": username, "password": password})
+    done = _write(t, "password change", "No password changed.", "staff.reset_password",
+                  {"username": username, "password": password})
+    if done is None:
+        return
     t.say(f"New password set for {done['username']}; "
           f"{_count(done['sessions_ended'], 'session')} ended.")
 
@@ -101,7 +110,10 @@ def deactivate(t: AdminTerminal) -> None:
                      f"log in."):
         t.say(f"Nothing changed: {username} stays active.")
         return
-    done = _request(t, "staff.deactivate", {"username": username})
+    done = _write(t, "deactivation", f"Nothing changed: {username} stays active.",
+                  "staff.deactivate", {"username": username})
+    if done is None:
+        return
     t.say(f"Deactivated {done['username']}; {_count(done['sessions_ended'], 'session')} "
           f"ended.")
 
@@ -110,7 +122,9 @@ def unlock(t: AdminTerminal) -> None:
     username = _username(t, "Username to unlock", "Nothing changed.")
     if not username:
         return
-    done = _request(t, "staff.unlock", {"username": username})
+    done = _write(t, "unlock", "Nothing changed.", "staff.unlock", {"username": username})
+    if done is None:
+        return
     t.say(f"Unlocked {done['username']}: they can log in again.")
 
 
@@ -158,7 +172,9 @@ def send_notice(t: AdminTerminal) -> None:
     store_id = _me(t)["store_id"]
     to = ask(t, f"To whom? A username (empty: everyone at store {store_id})")
     args: dict[str, Any] = {"text": text, **({"to": to} if to else {})}
-    sent = _request(t, "notice.send", args)
+    sent = _write(t, "notice", "Nothing sent.", "notice.send", args)
+    if sent is None:
+        return
     whom = to or f"everyone at store {store_id}"
     t.say(f"Notice sent to {whom}: shown now on {_count(sent['delivered_to'], 'terminal')}; "
           f"anyone not logged in sees it at their next login.")
@@ -246,6 +262,15 @@ def _username(t: AdminTerminal, label: str, nothing: str) -> str:
 
 def _request(t: AdminTerminal, op: str, args: dict[str, Any] | None = None) -> dict[str, Any]:
     return t.services.client.request(op, args or {})
+
+
+def _write(t: AdminTerminal, what: str, nothing_done: str, op: str,
+           args: dict[str, Any]) -> dict[str, Any] | None:
+    """A change the server makes, once however often the clerk tries it (ui/once.py); None
+    once the clerk has been told why it was not made."""
+    client = t.services.client
+    return save_once(t, what, nothing_done, lambda key: client.request(op, args, key=key),
+                     ON_SERVER)
 
 
 def _me(t: AdminTerminal) -> dict[str, Any]:

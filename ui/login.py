@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from prompt_toolkit import PromptSession
+from prompt_toolkit.key_binding.key_bindings import KeyBindingsBase
 
 from store.client import StoreClient
 from store.errors import OtpRequired, StoreError
@@ -47,9 +48,13 @@ class _LoginPrompts:
     def say(self, text: str) -> None:
         self.terminal.say(text)
 
-    def prompt(self, message: str, *, is_password: bool = False) -> str:
+    def prompt(self, message: str, *, is_password: bool = False,
+               key_bindings: KeyBindingsBase | None = None) -> str:
+        # key_bindings: a yes/no question's (ui/once.py asks one when a two-factor
+        # confirmation's answer was lost)
         return prompt_with_help(self.session, self.terminal.say, message,
-                                is_password=is_password, help_text=HELP)
+                                is_password=is_password, key_bindings=key_bindings,
+                                help_text=HELP)
 
 
 def login_screen(terminal: Terminal, client: StoreClient, terminal_name: str,

@@ -4,13 +4,16 @@ The store server makes the secret; it is shown here once, with its otpauth:// UR
 typed into (or made a QR code for) an authenticator app; then a code from the app confirms
 it. The login screen runs this when the shop requires it; the Admin screen can offer it:
 `enrol_totp(terminal, terminal.services.client)`.
+
+The confirmation carries one request key for all its tries (ui/once.py): when the answer
+is lost, the clerk may try again and is told it is on, not that nothing waits.
 """
 from __future__ import annotations
 
 from typing import Any, Protocol
 
-from store.errors import ValidationError
-from ui.messages import error_line
+from store.once import RequestKey
+from ui.once import ON_SERVER, done_once
 
 ATTEMPTS = 3
 
@@ -24,7 +27,7 @@ class Asker(Protocol):
 class TwoFactorClient(Protocol):
     def enroll_totp(self) -> dict[str, Any]: ...
 
-    def confirm_totp(self, code: str) -> dict[str, Any]: ...
+    def confirm_totp(self, code: str, key: RequestKey | None = None) -> dict[str, Any]: ...
 
 
 def setup_text(secret: str, uri: str) -> str:
@@ -41,18 +44,17 @@ def setup_text(secret: str, uri: str) -> str:
 def enrol_totp(terminal: Asker, client: TwoFactorClient) -> bool:
     """Set two-factor login up for the logged-in account: True once a code confirmed it;
     False when the clerk gives up (an empty code, or three wrong ones). A StoreError from
-    the server (e.g. already set up) and KeyboardInterrupt (Esc, Ctrl-C) pass through."""
+    the server's enroll (e.g. already set up) and KeyboardInterrupt (Esc, Ctrl-C) pass
+    through; a confirmation's other errors are told, as a wrong code is."""
     setup = client.enroll_totp()
     terminal.say(setup_text(setup["secret"], setup["uri"]))
     for _ in range(ATTEMPTS):
         code = terminal.prompt("Code: ", is_password=False).strip()
         if not code:
             break
-        try:
-            client.confirm_totp(code)
-        except ValidationError as e:
-            terminal.say(error_line(e))
-            continue
+        if not done_once(terminal, "two-factor set-up", "Two-factor login is not on yet.",
+                         lambda key: client.confirm_totp(code, key), ON_SERVER)[0]:
+            continue  # told why (a wrong code, most often)
         terminal.say("Two-factor login is on: from now on you log in with your password and "
                      "a code from the app.")
         return True

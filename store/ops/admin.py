@@ -23,25 +23,31 @@ class AdminOps:
                 "staff.list": self.staff_list, "session.list": self.session_list,
                 "session.end": self.session_end}
 
+    # Each staff.* write takes an optional request key ("key", store/once.py).
     def staff_add(self, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
+        key = arg.request_key(args)
         return self.staff.add(conn.session, arg.text(args, "username", 64),
                               arg.text(args, "password", 128),
                               arg.choice(args, "role", roles.ROLES),
                               arg.integer(args, "store_id", 1, 2 ** 31),
-                              arg.text(args, "full_name", 100, default=""))
+                              arg.text(args, "full_name", 100, default=""), key)
 
     def reset_password(self, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
+        key = arg.request_key(args)
         return self.staff.reset_password(conn.session, arg.text(args, "username", 64),
-                                         arg.text(args, "password", 128))
+                                         arg.text(args, "password", 128), key)
 
     def deactivate(self, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
-        return self.staff.deactivate(conn.session, arg.text(args, "username", 64))
+        key = arg.request_key(args)
+        return self.staff.deactivate(conn.session, arg.text(args, "username", 64), key)
 
     def unlock(self, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
-        return self.staff.unlock(conn.session, arg.text(args, "username", 64))
+        key = arg.request_key(args)
+        return self.staff.unlock(conn.session, arg.text(args, "username", 64), key)
 
     def totp_reset(self, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
-        return self.staff.totp_reset(conn.session, arg.text(args, "username", 64))
+        key = arg.request_key(args)
+        return self.staff.totp_reset(conn.session, arg.text(args, "username", 64), key)
 
     def staff_list(self, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
         store_id = arg.integer(args, "store_id", 1, 2 ** 31) if "store_id" in args else None
@@ -53,6 +59,8 @@ class AdminOps:
         return {"sessions": self.sessions.list_live(store_id)}
 
     def session_end(self, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
+        """No request key: ending an ended session changes nothing; a retry whose first try
+        ended it is told NOT_FOUND (no live session), which is what was asked for."""
         actor = conn.session
         session_id = arg.integer(args, "session_id", 1, 2 ** 62)
         target = next((s for s in self.sessions.list_live(None)

@@ -17,7 +17,9 @@ class TwoFactorOps:
         return {"totp.enroll": self.enroll, "totp.confirm": self.confirm}
 
     def enroll(self, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
+        """No request key: it writes nothing (see store/twofactor.py)."""
         return self.two_factor.enroll(conn.session)
 
     def confirm(self, conn: Connection, args: dict[str, Any]) -> dict[str, Any]:
-        return self.two_factor.confirm(conn.session, arg.text(args, "code", 32))
+        key = arg.request_key(args)
+        return self.two_factor.confirm(conn.session, arg.text(args, "code", 32), key)
