@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from store.errors import BadRequest, ValidationError
+from store.errors import BadRequest
 from store.once import RequestKey
 
 
@@ -45,13 +45,13 @@ def request_key(args: dict[str, Any]) -> RequestKey | None:
     """The optional `key` of a write (store/once.py): 32 lower-case hex digits, the same
     for every try of one clerk's action. None when absent. Marked tried: the server cannot
     know whether an earlier try of it was written, so the key is looked up first. A bad
-    key is VALIDATION, as the protocol documents it, never a crash."""
+    key is BAD_REQUEST, as any malformed argument, never a crash."""
     if "key" not in args:
         return None
     value = args["key"]
     if (not isinstance(value, str) or len(value) != 32
             or any(c not in "0123456789abcdef" for c in value)):
-        raise ValidationError("key must be a request key: 32 lower-case hex digits, the "
+        raise BadRequest("key must be a request key: 32 lower-case hex digits, the "
                               "same for every try of one action")
     key = RequestKey(value)
     key.tried = True

@@ -1,7 +1,7 @@
 """Exactly once for the writes the store server makes for the terminal (staff accounts,
 notices, two-factor set-up): each takes a request key ("key", store/once.py). Over a real
 socket to a real store server and MariaDB: the same key twice makes one row and gives the
-same reply, with other arguments it is KEY_REUSED, a malformed one VALIDATION; and a
+same reply, with other arguments it is KEY_REUSED, a malformed one BAD_REQUEST; and a
 relay between the terminal's client and the server drops the link after the server's
 answer to a write reached it and before the client got it — the client reconnects,
 resumes its session and tries again with the same key, and the write exists once.
@@ -80,7 +80,7 @@ def test_every_write_of_the_server_takes_a_request_key(server, people):
         for op, args in KEYED.items():
             for bad in ("NOT-A-KEY", "A" * 32, "0" * 31, 12345, None, ["0" * 32]):
                 reply = c.ask(op, {**args, "key": bad})
-                assert reply["error"]["code"] == "VALIDATION", (op, bad, reply)
+                assert reply["error"]["code"] == "BAD_REQUEST", (op, bad, reply)
                 assert "key must be a request key" in reply["error"]["message"], (op, reply)
 
 
