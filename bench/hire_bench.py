@@ -153,8 +153,15 @@ def _bare(clerk: int, port: int, db_name: str) -> tuple[Callable[[int, int], boo
                                                         Callable[[], None]]:
     """hire_and_return(customer, copy) as bare SQL: the very statements the managers send
     (through the same db/ functions, in the same order and transactions), with none of
-    the managers' work around them and no store server (no locks, the local clock)."""
-    from db import accounts, audit, receipts
+    the managers' work around them and no store server (no locks, the local clock).
+    That includes the request key each of them writes with its reply (store/once.py): it
+    is part of the transaction, so it is part of the baseline too."""
+    import hashlib
+    import secrets
+
+    import orjson
+
+    from db import accounts, audit, receipts, request_keys
     from db import hires as sql
     from db import holds as holds_sql
     from db.database import Database
@@ -163,6 +170,14 @@ def _bare(clerk: int, port: int, db_name: str) -> tuple[Callable[[int, int], boo
     database = Database.for_app(settings.db)
     staff_id = clerk + 2  # the admin is 1
     body = "a receipt of about this size " * 20
+
+    def keyed(tx: Any, op: str, args: dict[str, Any], reply: dict[str, Any],
+              now: datetime) -> None:
+        """The request key's row, as once.run writes it: a fresh key, the arguments'
+        digest and the reply the clerk was shown (about its size: the receipt is most)."""
+        digest = hashlib.sha256(orjson.dumps(args, option=orjson.OPT_SORT_KEYS)).hexdigest()
+        request_keys.insert_key(tx, secrets.token_hex(16), staff_id, op, digest,
+                                orjson.dumps(reply, default=str).decode(), now)
 
     def hire(tx: Any, customer: int, copy: int) -> bool:
         sql.lock_customer(tx, customer)
@@ -183,6 +198,9 @@ def _bare(clerk: int, port: int, db_name: str) -> tuple[Callable[[int, int], boo
         holds_sql.holds_of(tx, customer)
         receipt_id = receipts.insert_receipt(tx, 1, staff_id, customer, "hire", body, now)
         receipts.set_body(tx, receipt_id, body)
+        keyed(tx, "hire", {"customer_id": customer, "copies": [str(copy)], "pay_now": True},
+              {"customer_id": customer, "hires": [{"hire_id": hire_id, "copy_id": copy}],
+               "total": row["rental_rate"], "receipt_id": receipt_id, "receipt": body}, now)
         return True
 
     def take_back(tx: Any, customer: int, copy: int) -> None:
@@ -197,6 +215,9 @@ def _bare(clerk: int, port: int, db_name: str) -> tuple[Callable[[int, int], boo
         accounts.balance(tx, customer)
         receipt_id = receipts.insert_receipt(tx, 1, staff_id, customer, "return", body, now)
         receipts.set_body(tx, receipt_id, body)
+        keyed(tx, "return", {"copies": [str(copy)]},
+              {"customer_id": customer, "returned": [{"hire_id": hire["id"], "copy_id": copy}],
+               "receipt_id": receipt_id, "receipt": body}, now)
 
     def cycle(customer: int, copy: int) -> bool:
         if not database.run(lambda tx: hire(tx, customer, copy)):
