@@ -42,12 +42,14 @@ class Figures:
         self.sections: dict[str, dict[str, Value]] = {}
         self.tests: dict[str, dict[str, str]] = {}   # section -> nodeid -> outcome
         self.current = ""                            # the test running now
+        self.outcomes: dict[str, str] = {}           # nodeid -> its outcome so far
 
     def record(self, section: str, name: str, value: Value) -> None:
         """Set a figure (the last value recorded wins)."""
         self.sections.setdefault(section, {})[name] = value
-        if self.current:
-            self.tests.setdefault(section, {}).setdefault(self.current, "running")
+        if self.current:  # recorded in a fixture's teardown: the test's outcome is known
+            self.tests.setdefault(section, {}).setdefault(
+                self.current, self.outcomes.get(self.current, "running"))
 
     def add(self, section: str, name: str, n: int | float = 1) -> None:
         """Add to a count (over the tests and parameters that record it)."""
@@ -69,6 +71,8 @@ class Figures:
 
     def ended(self, nodeid: str, outcome: str) -> None:
         """A test's outcome: a failure in any phase is kept."""
+        if self.outcomes.get(nodeid) != "failed":
+            self.outcomes[nodeid] = outcome
         for tests in self.tests.values():
             if nodeid in tests and tests[nodeid] != "failed":
                 tests[nodeid] = outcome

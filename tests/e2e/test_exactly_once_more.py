@@ -29,6 +29,7 @@ from store.videos import Videos
 from tests.circulation import Shop
 from tests.commit_cutter import CommitCutter
 from tests.conftest import make_staff
+from tests.figures import Figures
 
 # --- every public method of the terminal's managers: a write takes a request key ---------
 
@@ -153,10 +154,11 @@ def _in_credit(m: SimpleNamespace, shop: Shop) -> None:
 
 
 @pytest.fixture
-def cutter(shop: Shop) -> Iterator[CommitCutter]:
+def cutter(shop: Shop, reliability: Figures) -> Iterator[CommitCutter]:
     relay = CommitCutter(shop.settings.db.host, shop.settings.db.port)
     yield relay
     relay.close()
+    reliability.add("exactly-once", "COMMIT answers cut", relay.cuts)
 
 
 @contextmanager
@@ -176,7 +178,7 @@ def rows_of(shop: Shop, action: str) -> int:
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.method for c in CASES])
-def test_a_write_whose_commit_answer_is_lost_is_made_once(shop, cutter, case):
+def test_a_write_whose_commit_answer_is_lost_is_made_once(shop, cutter, case, reliability):
     if case.user == "adm1":
         make_staff(shop.settings, "adm1", "admin", 1)
     with managers(shop, case.user, cutter.port) as m:
@@ -187,14 +189,17 @@ def test_a_write_whose_commit_answer_is_lost_is_made_once(shop, cutter, case):
         cutter.arm()
         first = case.call(m, shop, key, False)
         assert cutter.cuts == 1  # the answer to its COMMIT really was lost
-        assert rows_of(shop, case.action) == before + case.rows
+        assert reliability.exactly("exactly-once", rows_of(shop, case.action) - before,
+                                   case.rows) == case.rows
         assert shop.scalar("SELECT COUNT(*) FROM request_keys") == keys + 1
         # The clerk tries again later with the same key (a terminal that gave up waiting):
         # the first reply, nothing written — not refused by what the first try did.
         assert case.call(m, shop, key, False) == first
+        reliability.add("exactly-once", "later retries given the first reply")
         with pytest.raises(KeyReused) as reused:
             case.call(m, shop, key, True)
         assert reused.value.code == "KEY_REUSED"
+        reliability.add("exactly-once", "keys reused for another action refused")
     assert rows_of(shop, case.action) == before + case.rows
 
 

@@ -129,7 +129,8 @@ CASES = [
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.op)
-def test_the_same_key_twice_writes_once_and_answers_the_same(server, demo_db, people, case):
+def test_the_same_key_twice_writes_once_and_answers_the_same(server, demo_db, people, case,
+                                                             reliability):
     name = unique_username("once")
     make_staff(demo_db, name, "clerk", 1)
     args = case.args(name)
@@ -150,7 +151,8 @@ def test_the_same_key_twice_writes_once_and_answers_the_same(server, demo_db, pe
         first = c.result(case.op, {**args, "key": key})
         again = c.result(case.op, {**args, "key": key})
         assert again == first
-        assert case.rows(demo_db, name, first) == 1
+        reliability.add("exactly-once", "store server writes sent twice with one key")
+        assert reliability.exactly("exactly-once", case.rows(demo_db, name, first)) == 1
         # The same key for another action: refused, nothing done.
         reply = c.ask("notice.read", {"ids": [2 ** 40], "key": key})
         assert reply["error"]["code"] == "KEY_REUSED", reply
@@ -307,7 +309,7 @@ def terminal_client(relay):
 
 
 def test_an_account_whose_answer_was_lost_is_added_once(terminal_client, relay, demo_db,
-                                                       people):
+                                                       people, reliability):
     name = unique_username("lost")
     args = {"username": name, "password": "long-enough-1", "role": "clerk", "store_id": 1}
     key = RequestKey()
@@ -315,9 +317,11 @@ def test_an_account_whose_answer_was_lost_is_added_once(terminal_client, relay, 
     with pytest.raises(ServerUnavailable):
         terminal_client.request("staff.add", args, key=key)
     assert relay.cuts == 1 and key.tried
+    reliability.add("exactly-once", "store server answers cut")
     assert terminal_client.link.back()  # reconnected, the session resumed
     added = terminal_client.request("staff.add", args, key=key)
     rows = admin_query(demo_db, "SELECT id FROM staff WHERE username = %s", (name,))
+    reliability.exactly("exactly-once", len(rows))
     assert rows == [{"id": added["id"]}]  # one account, and it is the one the reply names
     audit = admin_query(demo_db, "SELECT COUNT(*) AS n FROM audit_log WHERE action = "
                         "'staff.add' AND row_id = %s", (added["id"],))
@@ -350,16 +354,17 @@ class Till:
 
 
 def test_a_notice_whose_answer_was_lost_is_sent_once(terminal_client, relay, demo_db,
-                                                    people):
+                                                    people, reliability):
     text = f"Stock count at six ({unique_username('n')})"
     till = Till(terminal_client, [text, "", "y"])
     relay.arm("notice.send")
     admin.send_notice(till)
     assert relay.cuts == 1 and till.answers == []
+    reliability.add("exactly-once", "store server answers cut")
     assert "Try the notice again? It will not be done twice. (y/n) " in till.said
     assert till.said[-1].startswith("Notice sent to everyone at store 1")
-    assert admin_query(demo_db, "SELECT COUNT(*) AS n FROM messages WHERE body = %s",
-                       (text,)) == [{"n": 1}]
+    sent = admin_query(demo_db, "SELECT COUNT(*) AS n FROM messages WHERE body = %s", (text,))
+    assert reliability.exactly("exactly-once", sent[0]["n"]) == 1
 
 
 def test_a_notice_that_never_left_says_nothing_was_sent(terminal_client, demo_db, people):
