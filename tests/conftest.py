@@ -26,6 +26,8 @@ from tests.helpers import ROOT, RunningServer, start_server
 
 if TYPE_CHECKING:
     from tests.circulation import Shop
+    from tests.commit_cutter import CommitCutter
+    from tests.figures import Figures
 
 # The reliability figures' recorder: the `reliability` fixture and the hooks that print and
 # write what the tests recorded (docs/reliability.md).
@@ -183,3 +185,14 @@ def shop(fresh_db: Settings, tmp_path: Path) -> Iterator["Shop"]:
         yield build_shop(fresh_db, srv)
     finally:
         srv.stop()
+
+
+@pytest.fixture
+def cutter(shop: "Shop", reliability: "Figures") -> Iterator["CommitCutter"]:
+    """A relay in front of the shop's MariaDB that can cut a COMMIT's answer
+    (tests/commit_cutter.py); how many it cut goes into the reliability figures."""
+    from tests.commit_cutter import CommitCutter
+    relay = CommitCutter(shop.settings.db.host, shop.settings.db.port)
+    yield relay
+    relay.close()
+    reliability.add("exactly-once", "COMMIT answers cut", relay.cuts)

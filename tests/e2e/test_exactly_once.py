@@ -8,23 +8,14 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 from functools import partial
-from typing import Callable, Iterator
+from typing import Callable
 
 import pytest
 
 from store import once
 from store.errors import KeyReused
 from tests.circulation import Shop
-from tests.commit_cutter import CommitCutter
 from tests.figures import Figures
-
-
-@pytest.fixture
-def cutter(shop: Shop, reliability: Figures) -> Iterator[CommitCutter]:
-    relay = CommitCutter(shop.settings.db.host, shop.settings.db.port)
-    yield relay
-    relay.close()
-    reliability.add("exactly-once", "COMMIT answers cut", relay.cuts)
 
 
 @pytest.fixture

@@ -27,9 +27,7 @@ from store.returns import Returns
 from store.shop import ShopSettings
 from store.videos import Videos
 from tests.circulation import Shop
-from tests.commit_cutter import CommitCutter
 from tests.conftest import make_staff
-from tests.figures import Figures
 
 # --- every public method of the terminal's managers: a write takes a request key ---------
 
@@ -151,14 +149,6 @@ def _in_credit(m: SimpleNamespace, shop: Shop) -> None:
     m.returns.waive(m.late.returned[0].hire_id, "storm")
     m.credit = -m.payments.balance(shop.customers["mary"])
     assert m.credit > 0
-
-
-@pytest.fixture
-def cutter(shop: Shop, reliability: Figures) -> Iterator[CommitCutter]:
-    relay = CommitCutter(shop.settings.db.host, shop.settings.db.port)
-    yield relay
-    relay.close()
-    reliability.add("exactly-once", "COMMIT answers cut", relay.cuts)
 
 
 @contextmanager

@@ -13,7 +13,6 @@ from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
 from store import once
-from tests.commit_cutter import CommitCutter
 from tests.conftest import STAFF_PASSWORD, settings_for
 from tests.integration.test_terminal_prompts import CLEAR_LINE, RecordingTerminal
 from ui.customers import register_customer
@@ -38,13 +37,6 @@ class Till(RecordingTerminal):
     def prompt(self, message: str, **kwargs) -> str:
         self.asked.append(message)
         return super().prompt(message, **kwargs)
-
-
-@pytest.fixture
-def cutter(shop) -> Iterator[CommitCutter]:
-    relay = CommitCutter(shop.settings.db.host, shop.settings.db.port)
-    yield relay
-    relay.close()
 
 
 @pytest.fixture
